@@ -1,0 +1,115 @@
+"""JSON encoding and decoding of websocket frames.
+
+orjson does the work: it is several times faster than the standard library and
+natively handles the types DRF serializers produce (``ReturnDict``/``ReturnList``
+are dict/list subclasses, ``ErrorDetail`` is a str subclass), plus datetime, date,
+time and UUID.  ``_default`` covers the rest (Decimal, lazy translation strings,
+sets, ...).  Integers beyond 64 bits, which orjson refuses to encode and rounds
+to floats when decoding, are left to the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.functional import Promise
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+DecodeError = orjson.JSONDecodeError
+
+#: Deepest nesting a decoded frame may have.  orjson encodes at most 255 levels, so this leaves
+#: room for the reply envelope and for actions that wrap what they were sent.
+MAX_DEPTH = 128
+
+#: orjson turns integers beyond 64 bits into floats; a run of 19+ digits may be one of them.
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class _FallbackEncoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return _default(o)
+
+
+#: orjson refusals the standard library copes with: big integers, lone surrogates, deep nesting.
+_STDLIB_CAN_ENCODE = ("Integer exceeds 64-bit range", "surrogates not allowed", "Recursion limit reached")
+
+
+def dumps(content: Any) -> str:
+    """Encode ``content`` as a JSON text frame."""
+    try:
+        return orjson.dumps(content, default=_default, option=_OPTIONS).decode()
+    except orjson.JSONEncodeError as exc:
+        # Big integers and lone surrogates (both valid in JSON input) are left to the standard library.
+        message = str(exc)
+        if not any(reason in message for reason in _STDLIB_CAN_ENCODE):
+            raise TypeError(message) from exc
+        try:
+            return json.dumps(content, cls=_FallbackEncoder, separators=(",", ":"))
+        except RecursionError:
+            raise TypeError("Content is nested too deeply to encode") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # as orjson: a number too large for a double is an error, not infinity
+        raise ValueError(f"number is infinity when parsed as double: {text}")
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _decode(text: str | bytes) -> Any:
+    pattern: Any = _LONG_NUMBER if isinstance(text, str) else _LONG_NUMBER_BYTES
+    if pattern.search(text) is None:
+        return orjson.loads(text)
+    # Possibly an integer orjson would round to a float: keep it exact, as the standard library does.
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ValueError("JSON is nested too deeply") from None
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode a JSON frame; raises a ``ValueError`` when it is not JSON or nested deeper than :data:`MAX_DEPTH`."""
+    value = _decode(text)
+    if isinstance(value, (dict, list)):
+        opened = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+        if opened > MAX_DEPTH and _nested_deeper_than(value, MAX_DEPTH):
+            raise ValueError(f"JSON is nested deeper than {MAX_DEPTH} levels")
+    return value

@@ -1,0 +1,341 @@
+"""The action consumer: decode a frame, check permissions, run the action, reply.
+
+Every message a client sends is a JSON object ``{"action": ..., "request_id": ..., ...}``
+and every reply has the same envelope::
+
+    {"errors": [...], "data": ..., "action": ..., "response_status": 200, "request_id": ...}
+
+Nothing a client sends can close the socket: bad frames, unknown actions and bad
+arguments get a 4xx reply, and server bugs a 500 reply (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Coroutine, Iterable
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
+
+from . import codec
+from .arguments import check_arguments, parameters_of
+from .decorators import lookup_key
+from .exceptions import (
+    SERVER_ERROR_MESSAGE,
+    ActionMissingException,
+    MessageTooLarge,
+    TooManyDetachedTasks,
+    errors_for_exception,
+)
+from .permissions import _instantiate, call_permission
+from .settings import api_settings
+
+logger = logging.getLogger("djangochannelsrestframework")
+
+#: Keys the framework passes to actions itself; a client cannot set them.
+_INJECTED = frozenset({"action", "request_id"})
+_INJECTED_DETAIL = _INJECTED | {"instance"}
+#: Message keys that can never be keyword arguments.
+_RESERVED_KEYS = frozenset({"self"})
+_ANY_REQUEST_ID = object()
+
+
+class _SettingDefault:
+    """A class attribute that reads a library setting each time, so settings overrides apply."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return getattr(api_settings, self.name)
+
+
+class APIConsumerMetaclass(type):
+    """Collects the methods marked with ``@action`` into ``available_actions`` (wire name -> method name)."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> None:
+        super().__init__(name, bases, body)
+        actions: dict[str, str] = {}
+        for attr in dir(cls):
+            if attr.startswith("__"):
+                continue
+            member = getattr(cls, attr, None)
+            if getattr(member, "action", False) is True:
+                wire_name = (getattr(member, "kwargs", None) or {}).get("name", attr)
+                actions[wire_name] = attr
+        cls.available_actions = actions
+
+
+class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclass):
+    """A websocket consumer whose ``@action`` methods clients call by name, like a DRF ViewSet.
+
+    Override ``permission_classes`` to guard it, ``get_permissions`` to choose them per
+    action, and ``handle_exception`` to change how errors look on the wire.
+    """
+
+    permission_classes: Any = _SettingDefault("DEFAULT_PERMISSION_CLASSES")
+    available_actions: ClassVar[dict[str, str]]
+    groups: Any = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = set(self.groups or [])
+        self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
+        self._detached_request_ids: dict[asyncio.Task[Any], Any] = {}
+        self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+
+    # -- connection ------------------------------------------------------------------------------
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        """Refuse the handshake unless every permission's ``can_connect`` allows it."""
+        try:
+            allowed = await self._can_connect(message)
+        except Exception:
+            logger.exception("Error in can_connect; refusing the connection")
+            allowed = False
+        if not allowed:
+            await self.close()
+            return
+        try:
+            await super().websocket_connect(message)
+        except PermissionDenied:
+            await self.close()
+
+    async def _can_connect(self, message: dict[str, Any]) -> bool:
+        for permission in await self.get_permissions(action="connect"):
+            if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
+                return False
+        return True
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """Cancel every detached task, then leave all groups."""
+        await self.cancel_detached_tasks()
+        await super().websocket_disconnect(message)
+
+    async def add_group(self, name: str) -> None:
+        """Join a channel-layer group; it is left automatically on disconnect."""
+        if name not in self.groups:
+            await self.channel_layer.group_add(name, self.channel_name)
+            self.groups.add(name)
+
+    async def remove_group(self, name: str) -> None:
+        """Leave a channel-layer group joined with :meth:`add_group`."""
+        if name in self.groups:
+            await self.channel_layer.group_discard(name, self.channel_name)
+            self.groups.discard(name)
+
+    # -- permissions -----------------------------------------------------------------------------
+
+    async def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
+        """Instantiate ``permission_classes``; override to pick permissions per action."""
+        return [_instantiate(permission_class) for permission_class in self.permission_classes]
+
+    async def check_permissions(self, action: str, **kwargs: Any) -> None:
+        """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
+        for permission in await self.get_permissions(action=action, **kwargs):
+            allowed = await call_permission(
+                permission, "has_permission", **{**kwargs, "scope": self.scope, "consumer": self, "action": action}
+            )
+            if not allowed:
+                raise PermissionDenied()
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return codec.loads(text_data)
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return codec.dumps(content)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Decode a frame, refusing binary, oversized and non-JSON frames with a 4xx reply."""
+        try:
+            if text_data is None:
+                raise ParseError("Binary frames are not supported; send a JSON object as a text frame.")
+            limit = api_settings.MAX_MESSAGE_SIZE
+            if limit is not None and len(text_data) > limit:  # None: no limit
+                raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
+            try:
+                content = await self.decode_json(text_data)
+            except ValueError as exc:
+                raise ParseError(f"Malformed JSON: {exc}") from None
+        except Exception as exc:
+            await self.handle_exception(exc, action=None, request_id=None)
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Split a decoded message into action, request id and arguments, and run it."""
+        if not isinstance(content, dict):
+            await self.handle_exception(ParseError("Message must be a JSON object."), action=None, request_id=None)
+            return
+        request_id = content.pop("request_id", None)
+        try:
+            action, content = await self.get_action_name(content, **kwargs)
+        except KeyError:
+            await self.handle_exception(ActionMissingException(), action=None, request_id=request_id)
+            return
+        except Exception as exc:
+            await self.handle_exception(exc, action=None, request_id=request_id)
+            return
+        if not isinstance(action, str):
+            error = ValidationError({"action": ["Action must be a string."]})
+            await self.handle_exception(error, action=None, request_id=request_id)
+            return
+        reserved = _RESERVED_KEYS.intersection(content)
+        if reserved:
+            error = ValidationError({key: ["Unexpected argument."] for key in sorted(reserved)})
+            await self.handle_exception(error, action=action, request_id=request_id)
+            return
+        await self.handle_action(action, request_id=request_id, **content)
+
+    async def get_action_name(self, content: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        """Return ``(action, remaining content)``; a missing key raises ``KeyError`` (405 reply)."""
+        return content.pop("action"), content
+
+    # -- running actions -------------------------------------------------------------------------
+
+    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
+        """Check permissions, bind the arguments, run the action and reply with its result."""
+        try:
+            await self.check_permissions(action, **kwargs)
+            method_name = self.available_actions.get(action)
+            if method_name is None:
+                raise MethodNotAllowed(method=action)
+            method = getattr(self, method_name)
+            call_kwargs = self.bind_action_arguments(method, action, request_id, kwargs)
+            result = await method(**call_kwargs)
+            await self.reply_with_result(result, action=action, request_id=request_id)
+        except Exception as exc:
+            await self.handle_exception(exc, action=action, request_id=request_id)
+
+    def bind_action_arguments(
+        self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Check the message's keys against the action's signature (400 naming bad ones) and add
+        ``action``/``request_id`` where the method accepts them."""
+        params = parameters_of(method)
+        injected = _INJECTED
+        if getattr(method, "detail", False):
+            # the detail wrapper consumes the lookup key even when the method does not take it
+            injected = _INJECTED_DETAIL | {lookup_key(self)}
+        check_arguments(params, kwargs, injected)
+        call_kwargs = dict(kwargs)
+        # detached wrappers need both to reply, and pass on only what the method accepts
+        always = getattr(method, "detached", False) is True
+        if always or params.accepts("action"):
+            call_kwargs["action"] = action
+        if always or params.accepts("request_id"):
+            call_kwargs["request_id"] = request_id
+        return call_kwargs
+
+    async def reply_with_result(self, result: Any, action: str | None, request_id: Any) -> None:
+        """Reply with an action's ``(data, status)`` result; ``None`` means the action replied itself."""
+        if result is None:
+            return
+        if not (isinstance(result, tuple) and len(result) == 2):
+            if isinstance(result, tuple):
+                raise TypeError(f"Action {action!r} returned a tuple of {len(result)} items, not (data, status)")
+            return
+        data, status = result
+        await self.reply(action=action, data=data, status=status, request_id=request_id)
+
+    async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
+        """Reply with the error an exception stands for; unexpected ones are logged and become a 500."""
+        mapped = errors_for_exception(exc)
+        if mapped is None:
+            logger.error("Unhandled exception in action %r", action, exc_info=exc)
+            errors, status = [SERVER_ERROR_MESSAGE], 500
+        else:
+            errors, status = mapped
+        await self.reply(action=action, errors=errors, status=status, request_id=request_id)
+
+    async def reply(
+        self,
+        action: str | None,
+        data: Any = None,
+        errors: list[Any] | None = None,
+        status: int = 200,
+        request_id: Any = None,
+    ) -> None:
+        """Send one message in the standard envelope."""
+        await self.send_json(
+            {
+                "errors": errors if errors is not None else [],
+                "data": data,
+                "action": action,
+                "response_status": status,
+                "request_id": request_id,
+            }
+        )
+
+    # -- detached tasks --------------------------------------------------------------------------
+
+    def start_detached_task(
+        self, function_name: str, coroutine: Coroutine[Any, Any, Any], request_id: Any = None
+    ) -> asyncio.Task[Any]:
+        """Run ``coroutine`` as a task owned by this connection (cancelled on disconnect)."""
+        limit = api_settings.MAX_DETACHED_TASKS
+        if limit is not None and len(self._detached_request_ids) >= limit:
+            coroutine.close()
+            raise TooManyDetachedTasks()
+        task = asyncio.ensure_future(coroutine)
+        self.detached_tasks[function_name].append(task)
+        self._detached_request_ids[task] = request_id
+        task.add_done_callback(lambda done: self._forget_detached_task(function_name, done))
+        return task
+
+    def _forget_detached_task(self, function_name: str, task: asyncio.Task[Any]) -> None:
+        tasks = self.detached_tasks.get(function_name)
+        if tasks is not None and task in tasks:
+            tasks.remove(task)
+            if not tasks:
+                del self.detached_tasks[function_name]
+        self._detached_request_ids.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Error in detached task %r", function_name, exc_info=task.exception())
+
+    async def handle_detached_task_completion(self, function_name: str, task: asyncio.Task[Any]) -> None:
+        """Wait for a detached task to end; cancellation is expected and errors are logged."""
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("Error while waiting for detached task to finish")
+        finally:
+            self._forget_detached_task(function_name, task)
+
+    async def cancel_detached_tasks(self, function_name: str | None = None, request_id: Any = _ANY_REQUEST_ID) -> int:
+        """Cancel this connection's detached tasks (of one function and/or request id) and wait for them."""
+        selected: list[tuple[str, asyncio.Task[Any]]] = []
+        names: Iterable[str] = [function_name] if function_name is not None else list(self.detached_tasks)
+        for name in names:
+            for task in list(self.detached_tasks.get(name, ())):
+                if request_id is _ANY_REQUEST_ID or self._detached_request_ids.get(task) == request_id:
+                    selected.append((name, task))
+        for _, task in selected:
+            task.cancel()
+        for name, task in selected:
+            await self.handle_detached_task_completion(name, task)
+        return len(selected)
+
+
+def __getattr__(name: str) -> Any:
+    # Names the documentation imports from this module; loaded lazily to avoid import cycles.
+    if name == "GenericAsyncAPIConsumer":
+        from .generics import GenericAsyncAPIConsumer
+
+        return GenericAsyncAPIConsumer
+    if name in ("DjangoViewAsConsumer", "view_as_consumer"):
+        from . import view_consumer
+
+        return getattr(view_consumer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

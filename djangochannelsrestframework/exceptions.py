@@ -1,0 +1,79 @@
+"""Exceptions raised by the library, and the one mapping from exceptions to reply errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import status
+from rest_framework.exceptions import APIException, PermissionDenied
+
+SERVER_ERROR_MESSAGE = "A server error occurred."
+NOT_FOUND_MESSAGE = "Not found"
+CONFLICT_MESSAGE = "The request conflicts with the current state of the database."
+BAD_REQUEST_MESSAGE = "Bad request."
+
+
+class ActionMissingException(APIException):
+    """The message has no ``action`` key."""
+
+    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
+    default_detail = "Unable to find action in message body."
+    default_code = "method_not_allowed"
+
+
+class MessageTooLarge(APIException):
+    """The frame is larger than ``MAX_MESSAGE_SIZE``."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Message is too large."
+    default_code = "message_too_large"
+
+
+class TooManyDetachedTasks(APIException):
+    """The connection already runs ``MAX_DETACHED_TASKS`` detached tasks."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many detached actions are running on this connection; wait for one to finish."
+    default_code = "too_many_detached_tasks"
+
+
+def format_errors(errors: Any) -> list[Any]:
+    """Shape an exception's detail as the ``errors`` list of a reply."""
+    if isinstance(errors, list):
+        return errors
+    if isinstance(errors, (str, dict)):
+        return [errors]
+    return []
+
+
+def _django_validation_errors(exc: DjangoValidationError) -> list[Any]:
+    if hasattr(exc, "error_dict"):
+        return [exc.message_dict]
+    return list(exc.messages)
+
+
+def errors_for_exception(exc: BaseException) -> tuple[list[Any], int] | None:
+    """Return ``(errors, status)`` for an exception a client may see, or ``None`` for a server bug.
+
+    This is the single place that decides how an exception looks on the wire.
+    """
+    if isinstance(exc, APIException):
+        return format_errors(exc.detail), exc.status_code
+    if isinstance(exc, Http404) or (isinstance(exc, type) and issubclass(exc, Http404)):
+        return [NOT_FOUND_MESSAGE], status.HTTP_404_NOT_FOUND
+    if isinstance(exc, ObjectDoesNotExist):
+        return [NOT_FOUND_MESSAGE], status.HTTP_404_NOT_FOUND
+    if isinstance(exc, DjangoPermissionDenied):
+        return [str(PermissionDenied.default_detail)], status.HTTP_403_FORBIDDEN
+    if isinstance(exc, DjangoValidationError):
+        return _django_validation_errors(exc), status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, IntegrityError):
+        return [CONFLICT_MESSAGE], status.HTTP_409_CONFLICT
+    if isinstance(exc, SuspiciousOperation):  # e.g. DisallowedHost; Django answers these with 400 too
+        return [BAD_REQUEST_MESSAGE], status.HTTP_400_BAD_REQUEST
+    return None

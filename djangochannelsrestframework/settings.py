@@ -1,0 +1,94 @@
+"""Library settings, read from ``settings.DJANGO_CHANNELS_REST_API``.
+
+Usage::
+
+    from djangochannelsrestframework.settings import api_settings
+
+    api_settings.PAGE_SIZE
+
+Values are read lazily, cached, and dropped again whenever Django's
+``setting_changed`` signal reports a change to ``DJANGO_CHANNELS_REST_API``
+(for example under ``override_settings`` or pytest-django's ``settings``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from rest_framework.settings import perform_import
+
+SETTING_NAME = "DJANGO_CHANNELS_REST_API"
+
+DEFAULTS: dict[str, Any] = {
+    # Kept for compatibility with DCRF; paginators fall back to it when PAGE_SIZE is unset.
+    "DEFAULT_PAGE_SIZE": 25,
+    "DEFAULT_PERMISSION_CLASSES": ("djangochannelsrestframework.permissions.AllowAny",),
+    "DEFAULT_PAGINATION_CLASS": None,
+    # Filter backends of generic consumers (DRF's SearchFilter, OrderingFilter, DjangoFilterBackend...).
+    "DEFAULT_FILTER_BACKENDS": (),
+    "PAGE_SIZE": None,
+    # Frames larger than this many characters are refused with a 413 reply.
+    "MAX_MESSAGE_SIZE": 1024 * 1024,
+    # Detached tasks (``@action(detached=True)``, ``@detached``) one connection may run at once.
+    "MAX_DETACHED_TASKS": 64,
+}
+
+IMPORT_STRINGS: tuple[str, ...] = (
+    "DEFAULT_PERMISSION_CLASSES",
+    "DEFAULT_PAGINATION_CLASS",
+    "DEFAULT_FILTER_BACKENDS",
+)
+
+
+class APISettings:
+    """Attribute access to the library's settings with defaults and import strings resolved."""
+
+    def __init__(
+        self,
+        user_settings: dict[str, Any] | None = None,
+        defaults: dict[str, Any] | None = None,
+        import_strings: tuple[str, ...] | list[str] | None = None,
+    ) -> None:
+        if user_settings is not None:
+            self._user_settings = user_settings
+        self.defaults = defaults or DEFAULTS
+        self.import_strings = tuple(import_strings or IMPORT_STRINGS)
+        self._cached_attrs: set[str] = set()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if not hasattr(self, "_user_settings"):
+            self._user_settings = getattr(settings, SETTING_NAME, {}) or {}
+        return self._user_settings
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_") or attr not in self.defaults:
+            raise AttributeError(f"Invalid API setting: '{attr}'")
+        value = self.user_settings.get(attr, self.defaults[attr])
+        if attr in self.import_strings:
+            value = perform_import(value, attr)
+        self._cached_attrs.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        """Forget cached values so the next access reads Django settings again."""
+        for attr in self._cached_attrs:
+            delattr(self, attr)
+        self._cached_attrs.clear()
+        if hasattr(self, "_user_settings"):
+            delattr(self, "_user_settings")
+
+
+api_settings = APISettings(None, DEFAULTS, IMPORT_STRINGS)
+
+
+def reload_api_settings(*args: Any, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: reload when our setting changes."""
+    if kwargs.get("setting") == SETTING_NAME:
+        api_settings.reload()
+
+
+setting_changed.connect(reload_api_settings)
