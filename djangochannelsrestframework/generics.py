@@ -1,0 +1,119 @@
+"""``GenericAsyncAPIConsumer``: a consumer bound to a queryset and a serializer, like DRF's ``GenericAPIView``."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from asgiref.sync import async_to_sync
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.serializers import BaseSerializer
+
+from .consumers import AsyncAPIConsumer, _SettingDefault
+from .filters import request_for_message
+from .permissions import _instantiate, call_permission, needs_object_check
+from .scope_utils import request_from_scope
+
+
+class GenericAsyncAPIConsumer(AsyncAPIConsumer):
+    """Base class for consumers that work on a queryset with a serializer.
+
+    Set ``queryset`` and ``serializer_class`` (or override ``get_queryset`` /
+    ``get_serializer_class``), then add mixins for the actions you want.  The methods
+    are synchronous, as in DRF: call them from sync actions, or through
+    ``database_sync_to_async`` from async ones.
+    """
+
+    queryset: QuerySet[Any] | None = None
+    serializer_class: type[BaseSerializer[Any]] | None = None
+    lookup_field: str = "pk"
+    lookup_url_kwarg: str | None = None
+    filter_backends: Any = _SettingDefault("DEFAULT_FILTER_BACKENDS")
+
+    def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
+        """The objects this consumer works on; override to depend on the user or the message."""
+        if self.queryset is None:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} should either include a `queryset` attribute, "
+                "or override the `get_queryset()` method."
+            )
+        queryset = self.queryset
+        if isinstance(queryset, QuerySet):
+            queryset = queryset.all()
+        return queryset
+
+    def get_lookup_key(self) -> str:
+        """The message key that names the object (``lookup_url_kwarg``, else ``lookup_field``)."""
+        return self.lookup_url_kwarg or self.lookup_field
+
+    def get_object(self, **kwargs: Any) -> Model:
+        """The object the message names: 400 if the lookup key is missing, 404 if absent, 403 if denied."""
+        lookup_key = self.get_lookup_key()
+        if lookup_key not in kwargs:
+            raise ValidationError({lookup_key: ["This argument is required."]})
+        queryset = self.filter_queryset(queryset=self.get_queryset(**kwargs), **kwargs)
+        obj = get_object_or_404(queryset, **{self.lookup_field: kwargs[lookup_key]})
+        self.check_object_permissions(obj, **kwargs)
+        return cast(Model, obj)
+
+    def check_object_permissions(self, obj: Any, **kwargs: Any) -> None:
+        """Raise ``PermissionDenied`` unless every permission's ``has_object_permission`` allows ``obj``."""
+        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
+            permissions = [_instantiate(permission_class) for permission_class in self.permission_classes]
+            if not any(needs_object_check(permission) for permission in permissions):
+                return
+        async_to_sync(self.acheck_object_permissions)(obj, **kwargs)
+
+    async def acheck_object_permissions(self, obj: Any, **kwargs: Any) -> None:
+        """Async form of :meth:`check_object_permissions`."""
+        action = kwargs.pop("action", None) or ""
+        for permission in await self.get_permissions(action=action, **kwargs):
+            if not needs_object_check(permission):
+                continue
+            allowed = await call_permission(
+                permission,
+                "has_object_permission",
+                **{**kwargs, "scope": self.scope, "consumer": self, "action": action, "obj": obj},
+            )
+            if not allowed:
+                raise PermissionDenied()
+
+    def get_serializer(self, action_kwargs: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+        """A serializer instance with :meth:`get_serializer_context` as its context."""
+        action_kwargs = action_kwargs or {}
+        serializer_class = self.get_serializer_class(**action_kwargs)
+        kwargs["context"] = self.get_serializer_context(**action_kwargs)
+        return serializer_class(*args, **kwargs)
+
+    def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
+        """The serializer class; override to choose one per action or user."""
+        if self.serializer_class is None:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} should either include a `serializer_class` attribute, "
+                "or override the `get_serializer_class()` method."
+            )
+        return self.serializer_class
+
+    def get_serializer_context(self, **kwargs: Any) -> dict[str, Any]:
+        """Serializer context: ``scope``, ``consumer``, ``view`` and a ``request`` built from the scope."""
+        return {"scope": self.scope, "consumer": self, "view": self, "request": self.http_request}
+
+    @property
+    def http_request(self) -> Any:
+        """An ``HttpRequest`` describing this connection (built once), for serializers and DRF code."""
+        request = self.__dict__.get("_http_request")
+        if request is None:
+            request = self.__dict__["_http_request"] = request_from_scope(self.scope)
+        return request
+
+    def filter_queryset(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]:
+        """Apply ``filter_backends``, which read their parameters from the message's keys."""
+        backends = self.filter_backends
+        if not backends:
+            return queryset
+        request = request_for_message(self.scope, kwargs)
+        for backend in backends:
+            queryset = backend().filter_queryset(request, queryset, self)
+        return queryset
