@@ -1,0 +1,42 @@
+"""Observers: push database changes and Django signals to subscribed websocket consumers."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db.models import Model
+from django.dispatch import Signal
+from rest_framework.serializers import BaseSerializer
+
+from .model_observer import ModelObserver
+from .observer import Observer
+
+
+def observer(signal: Signal, **kwargs: Any) -> Any:
+    """Decorate a consumer method to receive ``signal``; ``kwargs`` go to ``signal.connect``."""
+    return partial(Observer, signal=signal, kwargs=kwargs)
+
+
+def model_observer(
+    model: type[Model],
+    serializer_class: type[BaseSerializer[Any]] | None = None,
+    many_to_many: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Decorate a consumer method to receive committed changes of ``model`` (``partition=`` optional)."""
+    return partial(
+        ModelObserver, model_cls=model, serializer_class=serializer_class, many_to_many=many_to_many, **kwargs
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # The documentation imports the mixin from here; loaded lazily to avoid an import cycle.
+    if name == "ObserverModelInstanceMixin":
+        from .generics import ObserverModelInstanceMixin
+
+        return ObserverModelInstanceMixin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ModelObserver", "Observer", "ObserverModelInstanceMixin", "model_observer", "observer"]

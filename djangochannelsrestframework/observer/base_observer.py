@@ -1,0 +1,273 @@
+"""``BaseObserver``: the part shared by signal observers and model observers.
+
+An observer replaces a consumer method.  Changes are published to channel-layer groups
+named after the observer; a consumer joins groups with ``subscribe`` and the method is
+called for every message that reaches one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hashlib
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from asgiref.sync import SyncToAsync, async_to_sync
+from channels.layers import get_channel_layer
+
+from .utils import HookSelf, ObjPartial, ObservedBody
+
+logger = logging.getLogger("djangochannelsrestframework.observer")
+
+#: Strong references to fire-and-forget send tasks (the loop keeps only weak ones).
+_background_sends: set[asyncio.Task[Any]] = set()
+
+
+def clean_group_name(name: str) -> str:
+    """A channel-layer-safe group name: ``"DCRF-"`` + the sha256 hex digest of ``name``."""
+    return f"DCRF-{hashlib.sha256(name.encode()).hexdigest()}"
+
+
+async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        try:
+            await layer.group_send(message["group"], message)
+        except Exception:
+            logger.exception("Could not send an observer message to group %s", message.get("group"))
+
+
+class _BackgroundSender:
+    """One daemon thread with a long-lived event loop that sends, in order, the messages of plain
+    sync code (management commands, workers): saves do not wait for the channel layer, and the
+    layer keeps its connections instead of opening them on a fresh loop per save.  The loop is
+    woken once per burst, not once per save.  Pending messages are flushed at interpreter exit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._queue: deque[tuple[Any, list[dict[str, Any]]]] = deque()
+        self._scheduled = False
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def submit(self, layer: Any, messages: list[dict[str, Any]]) -> None:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._start()
+            self._queue.append((layer, messages))
+            self._idle.clear()
+            wake = not self._scheduled
+            self._scheduled = True
+            loop = self._loop
+        if wake and loop is not None:
+            loop.call_soon_threadsafe(self._spawn_drain)
+
+    def _start(self) -> None:
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._loop = loop
+        self._pid = os.getpid()
+        self._queue.clear()
+        self._scheduled = False
+        threading.Thread(target=run, name="dcrf-observer-sender", daemon=True).start()
+        ready.wait()
+
+    def _spawn_drain(self) -> None:
+        task = asyncio.ensure_future(self._drain())
+        _background_sends.add(task)
+        task.add_done_callback(_background_sends.discard)
+
+    async def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._scheduled = False
+                    self._idle.set()
+                    return
+                layer, messages = self._queue.popleft()
+            await _send_all(layer, messages)
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until every submitted message was handed to the channel layer."""
+        if self._pid != os.getpid():
+            return True
+        return self._idle.wait(timeout)
+
+
+_sender = _BackgroundSender()
+atexit.register(_sender.drain)
+
+
+def _in_sync_to_async_thread() -> bool:
+    """Whether this thread runs for ``sync_to_async``, whose caller's event loop can do the send."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return (
+        loop is not None
+        and loop.is_running()
+        and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
+    )
+
+
+def send_to_groups(messages: list[dict[str, Any]]) -> None:
+    """Send channel-layer messages (each names its ``group``) from sync code without ever raising.
+
+    On an event-loop thread the send is scheduled as a task, so the caller never blocks the
+    loop; in a ``sync_to_async`` worker it runs on the caller's loop through ``async_to_sync``;
+    in plain sync code it is handed to a background sender thread.  Without a channel layer
+    it logs.
+    """
+    if not messages:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        logger.warning("No channel layer is configured; %d observer message(s) dropped", len(messages))
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is not None:
+            task = loop.create_task(_send_all(layer, messages))
+            _background_sends.add(task)
+            task.add_done_callback(_background_sends.discard)
+        elif _in_sync_to_async_thread():
+            async_to_sync(_send_all)(layer, messages)
+        else:
+            _sender.submit(layer, messages)
+    except Exception:
+        logger.exception("Could not send %d observer message(s)", len(messages))
+
+
+class BaseObserver:
+    """Base class of :class:`~.observer.Observer` and :class:`~.model_observer.ModelObserver`.
+
+    Decorate hook functions with :meth:`serializer`, :meth:`groups_for_signal`,
+    :meth:`groups_for_consumer` or :meth:`groups`; each returns the observer, so the hook can
+    reuse the handler's name.
+    """
+
+    def __init__(self, func: Callable[..., Any], partition: str = "*") -> None:
+        self.func = func
+        self._serializer: Callable[..., Any] | None = None
+        self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
+        self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
+        self._stable_observer_id = f"{partition}-{type(self).__name__}-{func.__module__}.{func.__name__}"
+
+    @property
+    def message_type(self) -> str:
+        """The channel-layer ``type``; channels dispatches it back to the decorated method."""
+        return self.func.__name__.replace("_", ".")
+
+    def __get__(self, parent: Any, objtype: Any = None) -> Any:
+        if parent is None:
+            return self
+        return ObjPartial(self, consumer=parent)
+
+    async def __call__(self, message: dict[str, Any], consumer: Any = None, **kwargs: Any) -> None:
+        """Deliver one channel-layer message to the decorated method of ``consumer``."""
+        message = dict(message)
+        body = message.pop("body", {})
+        if isinstance(body, dict) and not isinstance(body, ObservedBody):
+            body = ObservedBody(body)
+        message_type = message.pop("type", self.message_type)
+        group = message.get("group")
+        ids = consumer._observer_group_to_request_id.get(self._stable_observer_id, {}).get(group, ())
+        return await self.func(  # type: ignore[no-any-return]
+            consumer,
+            body,
+            observer=self,
+            message_type=message_type,
+            subscribing_request_ids=[request_id for request_id in ids if request_id is not None],
+            **message,
+            **kwargs,
+        )
+
+    # -- hooks -----------------------------------------------------------------------------------
+
+    def serializer(self, func: Callable[..., Any]) -> BaseObserver:
+        """Set the function that turns a change into the message body."""
+        self._serializer = func
+        return self
+
+    def groups_for_signal(self, func: Callable[..., Iterable[str]]) -> BaseObserver:
+        """Set the function naming the groups a change is published to (must not query the database)."""
+        self._group_names_for_signal = func
+        return self
+
+    def groups_for_consumer(self, func: Callable[..., Iterable[str]]) -> BaseObserver:
+        """Set the function naming the groups ``subscribe``/``unsubscribe`` join or leave."""
+        self._group_names_for_consumer = func
+        return self
+
+    def groups(self, func: Callable[..., Iterable[str]]) -> BaseObserver:
+        """Use one function for both :meth:`groups_for_signal` and :meth:`groups_for_consumer`."""
+        self._group_names_for_signal = func
+        self._group_names_for_consumer = func
+        return self
+
+    # -- group names -----------------------------------------------------------------------------
+
+    def group_names(self, *args: Any, **kwargs: Any) -> Iterable[str]:
+        """The default (unhashed) group names when no groups hook is set."""
+        raise NotImplementedError
+
+    def group_names_for_consumer(self, consumer: Any, *args: Any, **kwargs: Any) -> list[str]:
+        """Hashed group names a subscription joins."""
+        if self._group_names_for_consumer is not None:
+            hook_self = HookSelf(self, consumer)
+            names = self._group_names_for_consumer(hook_self, *args, consumer=consumer, **kwargs)
+            return list(dict.fromkeys(clean_group_name(f"{self._stable_observer_id}-{g}") for g in names))
+        return [clean_group_name(g) for g in self.group_names(*args, **kwargs)]
+
+    def group_names_for_signal(self, *args: Any, **kwargs: Any) -> list[str]:
+        """Hashed group names a change is published to."""
+        if self._group_names_for_signal is not None:
+            names = self._group_names_for_signal(self, *args, **kwargs)
+            return list(dict.fromkeys(clean_group_name(f"{self._stable_observer_id}-{g}") for g in names))
+        return [clean_group_name(g) for g in self.group_names(*args, **kwargs)]
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def subscribe(self, consumer: Any, *args: Any, request_id: Any = None, **kwargs: Any) -> list[str]:
+        """Join the groups named by the consumer hook; events carry ``request_id`` (if given)."""
+        groups = self.group_names_for_consumer(consumer, *args, **kwargs)
+        mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
+        for group in groups:
+            # None marks a subscription without request id, so unsubscribe() can find it.
+            mapping[group].add(request_id)
+            await consumer.add_group(group)
+        return groups
+
+    async def unsubscribe(self, consumer: Any, *args: Any, request_id: Any = None, **kwargs: Any) -> list[str]:
+        """Leave the groups named by the consumer hook (only ``request_id``'s share when given)."""
+        groups = self.group_names_for_consumer(consumer, *args, **kwargs)
+        mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
+        for group in groups:
+            ids = mapping.get(group)
+            if ids is not None and request_id is not None:
+                ids.discard(request_id)
+                if ids:
+                    continue
+            mapping.pop(group, None)
+            await consumer.remove_group(group)
+        return groups
+
+    async def unsubscribe_groups(self, consumer: Any, groups: Iterable[str]) -> None:
+        """Leave hashed groups directly (used when the object that named them is gone)."""
+        mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
+        for group in groups:
+            mapping.pop(group, None)
+            await consumer.remove_group(group)

@@ -1,0 +1,380 @@
+"""``ModelObserver``: publish ORM changes of a model to subscribed consumers.
+
+Events are queued per database connection and sent after the transaction commits: several
+saves of a row in one transaction become one event with the final state, a create followed
+by a delete becomes nothing, and a rolled-back savepoint drops exactly the changes made
+inside it.  Loading rows costs nothing extra: no ``post_init`` receiver is connected.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Any
+from uuid import uuid4
+
+from django.db import connections
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from rest_framework.serializers import BaseSerializer
+
+from .base_observer import BaseObserver, logger, send_to_groups
+
+_OLD_GROUPS_ATTR = "_dcrf_old_groups"
+_BATCH_ATTR = "_dcrf_observer_batch"
+
+
+class Action(Enum):
+    """What happened to an observed instance."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class UnsupportedWarning(Warning):
+    """A configuration whose changes cannot all be observed."""
+
+
+class ModelObserverInstanceState:
+    """Kept for compatibility with code that imports it; observers keep no per-instance state."""
+
+    current_groups: set[str] = set()
+    pending_messages: list[dict[str, Any]] = []
+
+
+class _Scope:
+    """The events recorded inside one savepoint context; ``survived`` turns true on commit unless
+    that savepoint was rolled back (Django then discards :meth:`mark`)."""
+
+    __slots__ = ("survived",)
+
+    def __init__(self) -> None:
+        self.survived = False
+
+    def mark(self) -> None:
+        self.survived = True
+
+
+class _Event:
+    __slots__ = ("action", "instance", "scope")
+
+    def __init__(self, scope: _Scope | None, action: Action, instance: Model) -> None:
+        self.scope = scope
+        self.action = action
+        self.instance = instance
+
+
+class _Row:
+    """The queued events of one observed row in one transaction."""
+
+    __slots__ = ("events", "observer", "old_groups")
+
+    def __init__(self, observer: ModelObserver, old_groups: set[str] | None) -> None:
+        self.observer = observer
+        self.old_groups = old_groups
+        self.events: list[_Event] = []
+
+
+class _CommitBatch:
+    """Events queued on one connection until its outermost transaction commits."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[Any, Any], _Row] = {}
+        self.scopes: dict[tuple[Any, ...], _Scope] = {}
+        self.flush_hook = self.flush
+
+    def scope_for(self, connection: Any) -> _Scope:
+        context = tuple(connection.savepoint_ids)
+        scope = self.scopes.get(context)
+        if scope is None:
+            scope = self.scopes[context] = _Scope()
+            connection.on_commit(scope.mark)
+        return scope
+
+    def flush(self) -> None:
+        connection_batches = [
+            c for c in connections.all(initialized_only=True) if getattr(c, _BATCH_ATTR, None) is self
+        ]
+        for connection in connection_batches:
+            setattr(connection, _BATCH_ATTR, None)
+        messages: list[dict[str, Any]] = []
+        for row in self.rows.values():
+            survivors = [event for event in row.events if event.scope is None or event.scope.survived]
+            try:
+                messages.extend(row.observer._net_messages(row, survivors))
+            except Exception:
+                logger.exception("Observer %s failed to build its messages", row.observer.func.__name__)
+        send_to_groups(messages)
+
+
+def _hooks_end_with(connection: Any, hook: Callable[[], None]) -> bool:
+    """Move ``hook`` to the end of the connection's on-commit list; ``False`` if it is not there."""
+    hooks = connection.run_on_commit
+    if hooks and hooks[-1][1] is hook:
+        return True
+    for index in range(len(hooks) - 1, -1, -1):
+        if hooks[index][1] is hook:
+            entry = hooks.pop(index)
+            hooks.append(entry)
+            return True
+    return False
+
+
+def _live_batch(connection: Any) -> _CommitBatch | None:
+    """The connection's batch if its transaction is still open (a rolled-back one leaves a stale batch)."""
+    batch: _CommitBatch | None = getattr(connection, _BATCH_ATTR, None)
+    if batch is None or not any(entry[1] is batch.flush_hook for entry in reversed(connection.run_on_commit)):
+        return None
+    return batch
+
+
+def _batch_for(connection: Any) -> _CommitBatch:
+    batch: _CommitBatch | None = getattr(connection, _BATCH_ATTR, None)
+    if batch is None or not _hooks_end_with(connection, batch.flush_hook):
+        batch = _CommitBatch()
+        setattr(connection, _BATCH_ATTR, batch)
+        # Registered outside every savepoint (empty set), so only a full rollback discards it.
+        connection.run_on_commit.append((set(), batch.flush_hook, False))
+    return batch
+
+
+def _snapshot(instance: Model) -> Model:
+    """A copy holding the field values of this moment (later in-memory edits and ``delete()``'s
+    clearing of the pk do not reach it)."""
+    return copy.copy(instance)
+
+
+class ModelObserver(BaseObserver):
+    """Calls the decorated consumer method for committed creates, updates and deletes of ``model_cls``."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        model_cls: type[Model],
+        partition: str = "*",
+        serializer_class: type[BaseSerializer[Any]] | None = None,
+        many_to_many: bool = False,
+    ) -> None:
+        super().__init__(func=func, partition=partition)
+        self.id = uuid4()
+        self.serializer_class = serializer_class
+        self.many_to_many = many_to_many
+        self._model_cls: type[Model] | None = None
+        self.model_cls = model_cls
+
+    @property
+    def model_cls(self) -> type[Model] | None:
+        return self._model_cls
+
+    @model_cls.setter
+    def model_cls(self, value: type[Model]) -> None:
+        was_unset = self._model_cls is None
+        self._model_cls = value
+        if was_unset:
+            self._connect()
+
+    @property
+    def model_label(self) -> str:
+        """``app_label.modelname`` with ``_`` turned into ``.``."""
+        meta = self._model_cls._meta  # type: ignore[union-attr]
+        return f"{meta.app_label}.{meta.object_name}".lower().replace("_", ".")
+
+    def _connect(self) -> None:
+        uid = str(id(self))
+        model = self._model_cls
+        if model is None:
+            return
+        pre_save.connect(self.pre_save_receiver, sender=model, dispatch_uid=uid)
+        post_save.connect(self.post_save_receiver, sender=model, dispatch_uid=uid)
+        pre_delete.connect(self.pre_delete_receiver, sender=model, dispatch_uid=uid)
+        post_delete.connect(self.post_delete_receiver, sender=model, dispatch_uid=uid)
+        if self.many_to_many:
+            warnings.warn(
+                "Deleting an object related through a many-to-many field sends no m2m_changed signal, "
+                "so observers do not see it (Django #17688).",
+                UnsupportedWarning,
+                stacklevel=3,
+            )
+            for field in model._meta.many_to_many:
+                through = field.remote_field.through
+                m2m_changed.connect(
+                    self.m2m_changed_receiver, sender=through, dispatch_uid=f"{self.id}-{model.__name__}-{field.name}"
+                )
+
+    # -- groups ----------------------------------------------------------------------------------
+
+    @property
+    def groups_depend_on_instance(self) -> bool:
+        """Whether a custom ``groups_for_signal`` hook makes the groups vary between instances."""
+        return self._group_names_for_signal is not None
+
+    def group_names(self, *args: Any, **kwargs: Any) -> list[str]:
+        return [f"{self._stable_observer_id}-{self.message_type}-model-{self.model_label}"]
+
+    def _groups_of(self, instance: Model | None) -> set[str]:
+        if instance is None:
+            return set()
+        return set(self.group_names_for_signal(instance=instance))
+
+    # -- receivers -------------------------------------------------------------------------------
+
+    def pre_save_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
+        """Remember the groups the row is in before the save, reading it back only when the groups
+        depend on the instance and this transaction has not seen the row yet."""
+        if not self.groups_depend_on_instance or instance.pk is None:
+            return
+        connection = connections[using]
+        if connection.in_atomic_block:
+            batch = _live_batch(connection)
+            if batch is not None and (self.id, instance.pk) in batch.rows:
+                return
+        try:
+            model = type(instance)
+            previous = model._base_manager.using(using).filter(pk=instance.pk).first()
+            old_groups = self._groups_of(previous)
+        except Exception:
+            logger.exception("Observer %s could not read the previous state of %r", self.func.__name__, instance)
+            old_groups = set()
+        instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = old_groups
+
+    def pre_delete_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
+        if self.groups_depend_on_instance:
+            try:
+                groups = self._groups_of(instance)
+            except Exception:
+                logger.exception("Observer %s could not name the groups of %r", self.func.__name__, instance)
+                groups = set()
+            instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = groups
+
+    def post_save_receiver(self, instance: Model, created: bool, using: str = "default", **kwargs: Any) -> None:
+        self.database_event(instance, Action.CREATE if created else Action.UPDATE, using=using)
+
+    def post_delete_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
+        self.database_event(instance, Action.DELETE, using=using)
+
+    def m2m_changed_receiver(
+        self,
+        action: str,
+        instance: Model,
+        reverse: bool,
+        model: type[Model],
+        pk_set: set[Any] | None,
+        using: str = "default",
+        **kwargs: Any,
+    ) -> None:
+        """A many-to-many change is an UPDATE of every observed instance on its forward side."""
+        if not reverse:
+            if action in ("post_add", "post_remove", "post_clear"):
+                self.database_event(instance, Action.UPDATE, using=using)
+            return
+        if action in ("post_add", "post_remove") and pk_set:
+            targets = list(model._base_manager.using(using).filter(pk__in=pk_set))
+        elif action == "pre_clear":
+            field = next(f for f in model._meta.many_to_many if f.remote_field.through is kwargs.get("sender"))
+            targets = list(model._base_manager.using(using).filter(**{field.name: instance}))
+            instance._state.__dict__[f"_dcrf_clear_{self.id}"] = targets
+            return
+        elif action == "post_clear":
+            targets = instance._state.__dict__.pop(f"_dcrf_clear_{self.id}", [])
+        else:
+            return
+        for target in targets:
+            self.database_event(target, Action.UPDATE, using=using)
+
+    # -- queueing --------------------------------------------------------------------------------
+
+    def database_event(self, instance: Model, action: Action, using: str = "default") -> None:
+        """Queue an event until ``using``'s transaction commits (send now outside transactions)."""
+        try:
+            self._record(instance, action, using)
+        except Exception:
+            logger.exception("Observer %s failed to record a %s of %r", self.func.__name__, action.value, instance)
+
+    def _take_old_groups(self, instance: Model, action: Action) -> set[str] | None:
+        stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)
+        if stash is not None and self.id in stash:
+            return stash.pop(self.id)  # type: ignore[no-any-return]
+        if action is Action.CREATE or not self.groups_depend_on_instance:
+            return None
+        return self._groups_of(instance)
+
+    def _record(self, instance: Model, action: Action, using: str) -> None:
+        connection = connections[using]
+        old_groups = self._take_old_groups(instance, action)
+        if not connection.in_atomic_block:
+            row = _Row(self, old_groups)
+            row.events.append(_Event(None, action, _snapshot(instance)))
+            send_to_groups(self._net_messages(row, row.events))
+            return
+        batch = _batch_for(connection)
+        scope = batch.scope_for(connection)
+        _hooks_end_with(connection, batch.flush_hook)
+        key = (self.id, instance.pk)
+        pending = batch.rows.get(key)
+        if pending is None:
+            pending = batch.rows[key] = _Row(self, old_groups)
+        pending.events.append(_Event(scope, action, _snapshot(instance)))
+
+    def _net_messages(self, row: _Row, survivors: list[_Event]) -> list[dict[str, Any]]:
+        """The messages for a row's net change over the events that survived."""
+        if not survivors:
+            return []
+        first, last = survivors[0], survivors[-1]
+        if first.action is Action.CREATE and last.action is Action.DELETE:
+            return []
+        if first.action is Action.CREATE:
+            old: set[str] = set()
+        elif row.old_groups is not None:
+            old = row.old_groups
+        else:
+            old = self._groups_of(first.instance)
+        new = set() if last.action is Action.DELETE else self._groups_of(last.instance)
+        return self.generate_messages(last.instance, old, new)
+
+    def generate_messages(self, instance: Model, old_groups: set[str], new_groups: set[str]) -> list[dict[str, Any]]:
+        """Delete messages to groups the instance left, update to those it stayed in, create to new
+        ones; each kind is serialized once."""
+        messages: list[dict[str, Any]] = []
+        for action, groups in (
+            (Action.DELETE, old_groups - new_groups),
+            (Action.UPDATE, old_groups & new_groups),
+            (Action.CREATE, new_groups - old_groups),
+        ):
+            if not groups:
+                continue
+            payload = self.serialize(instance, action)
+            messages.extend({**payload, "group": group} for group in sorted(groups))
+        return messages
+
+    def send_prepared_messages(self, messages: list[dict[str, Any]]) -> None:
+        """Send built messages to their groups now."""
+        send_to_groups(messages)
+
+    # -- serialization ---------------------------------------------------------------------------
+
+    def serialize(self, instance: Model, action: Action, **kwargs: Any) -> dict[str, Any]:
+        """The channel message (without group): ``{"type", "body", "action"}``."""
+        body: Any
+        if self._serializer is not None:
+            body = self._serializer(self, instance, action, **kwargs)
+            if isinstance(body, BaseSerializer):
+                body = body.data
+        elif self.serializer_class is not None:
+            body = self.serializer_class(instance).data
+        else:
+            body = {"pk": _json_pk(instance.pk)}
+        return {"type": self.message_type, "body": body, "action": action.value}
+
+
+def _json_pk(pk: Any) -> Any:
+    if pk is None or isinstance(pk, (int, float, str, bool)):
+        return pk
+    return str(pk)
+
+
+def observed_groups(observer: ModelObserver, instances: Iterable[Model]) -> list[set[str]]:
+    """The groups each instance is published to (for debugging and tests)."""
+    return [observer._groups_of(instance) for instance in instances]

@@ -1,0 +1,70 @@
+"""Small helpers shared by the observers."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+
+def _takes_consumer_first(method: Any) -> bool | None:
+    """``True`` if ``consumer`` is the first parameter, ``False`` if it is keyword-only/**kwargs, ``None`` if absent."""
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if params and params[0].name == "consumer" and params[0].kind is not inspect.Parameter.KEYWORD_ONLY:
+        return True
+    if any(p.name == "consumer" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return False
+    return None
+
+
+class ObjPartial(functools.partial):  # type: ignore[type-arg]
+    """An observer seen through a consumer instance: ``consumer.obs.subscribe(chat_id)`` calls
+    ``obs.subscribe(consumer, chat_id)``.
+
+    Calling it dispatches a channel-layer message to the observer for that consumer.  Methods
+    whose first parameter is ``consumer`` get it positionally, so positional arguments of the
+    caller never collide with it.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        observer = self.func
+        consumer = self.keywords["consumer"]
+        attribute = getattr(observer, name)
+        if not callable(attribute):
+            return attribute
+        where = _takes_consumer_first(attribute)
+        if where is True:
+            return functools.partial(attribute, consumer)
+        if where is False:
+            return functools.partial(attribute, consumer=consumer)
+        return attribute
+
+
+class HookSelf:
+    """What ``self`` is inside a ``groups_for_consumer`` hook: the observer, falling back to the
+    consumer, so both the DCRF form (``consumer=`` keyword) and the documented form
+    (``self.scope["user"]``) work."""
+
+    __slots__ = ("_consumer", "_observer")
+
+    def __init__(self, observer: Any, consumer: Any) -> None:
+        object.__setattr__(self, "_observer", observer)
+        object.__setattr__(self, "_consumer", consumer)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._observer, name)
+        except AttributeError:
+            return getattr(self._consumer, name)
+
+
+class ObservedBody(dict):  # type: ignore[type-arg]
+    """The message body a handler receives; ``.data`` returns the body itself, so handlers written for
+    serializer hooks that return a serializer (``message.data``) keep working."""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self
