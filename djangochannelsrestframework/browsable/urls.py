@@ -1,0 +1,9 @@
+"""URL of the browsable websocket API page."""
+
+from django.urls import path
+
+from .views import api_page
+
+app_name = "dcrf_browsable"
+
+urlpatterns = [path("", api_page, name="index")]
