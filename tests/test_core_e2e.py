@@ -1,0 +1,170 @@
+"""End to end: the test consumers behind real servers (uvicorn in a thread, daphne in a subprocess),
+driven by the ``websockets`` client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.asgi import application
+from tests.core_consumers import TaskConsumer, allow_connection_housekeeping  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
+    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited early with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("daphne did not start listening")
+
+
+@pytest.fixture(scope="module")
+def daphne_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            try:
+                wait_for_port(port, process)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{exc}\n{log_path.read_text(errors='replace')}") from None
+            yield f"ws://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(params=["uvicorn", "daphne"])
+def base_url(request: pytest.FixtureRequest, live_server_url: Any) -> str:
+    if request.param == "uvicorn":
+        return str(live_server_url(application))
+    return str(request.getfixturevalue("daphne_url"))
+
+
+async def receive(ws: Any) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+
+
+async def test_action_round_trip(base_url: str) -> None:
+    async with websockets.connect(base_url + "/ws/echo/") as ws:
+        await ws.send(json.dumps({"action": "echo", "value": {"x": [1, "two"]}, "request_id": 42}))
+        raw = await asyncio.wait_for(ws.recv(), timeout=5)
+        assert (
+            raw
+            == '{"errors":[],"data":{"value":{"x":[1,"two"]}},"action":"echo","response_status":200,"request_id":42}'
+        )
+
+
+async def test_bad_frame_then_valid_frame(base_url: str) -> None:
+    async with websockets.connect(base_url + "/ws/echo/") as ws:
+        await ws.send("<not json>")
+        assert await receive(ws) == reply(
+            None,
+            errors=["Malformed JSON: unexpected character, expected a JSON value: line 1 column 1 (char 0)"],
+            status=400,
+        )
+        await ws.send(json.dumps({"action": "add", "a": 1}))
+        assert await receive(ws) == reply("add", errors=[{"b": ["This argument is required."]}], status=400)
+        await ws.send(json.dumps({"action": "add", "a": 1, "b": 2, "request_id": "ok"}))
+        assert await receive(ws) == reply("add", 3, request_id="ok")
+
+
+async def test_binary_frame(base_url: str) -> None:
+    async with websockets.connect(base_url + "/ws/echo/") as ws:
+        await ws.send(b'{"action": "echo"}')
+        assert await receive(ws) == reply(
+            None, errors=["Binary frames are not supported; send a JSON object as a text frame."], status=400
+        )
+        await ws.send(json.dumps({"action": "echo", "value": 1}))
+        assert await receive(ws) == reply("echo", {"value": 1})
+
+
+async def test_can_connect_denial_rejects_the_handshake(base_url: str) -> None:
+    with pytest.raises(InvalidStatus) as excinfo:
+        async with websockets.connect(base_url + "/ws/denied/"):
+            pass
+    assert excinfo.value.response.status_code == 403
+
+
+async def test_detached_action_replies_after_a_later_action(base_url: str) -> None:
+    async with websockets.connect(base_url + "/ws/echo/") as ws:
+        await ws.send(json.dumps({"action": "later", "delay": 0.3, "request_id": "slow"}))
+        await ws.send(json.dumps({"action": "echo", "value": "fast", "request_id": "fast"}))
+        assert await receive(ws) == reply("echo", {"value": "fast"}, request_id="fast")
+        assert await receive(ws) == reply("later", "later", request_id="slow")
+
+
+async def test_groups_deliver_between_two_real_clients(base_url: str) -> None:
+    async with (
+        websockets.connect(base_url + "/ws/groups/") as alice,
+        websockets.connect(base_url + "/ws/groups/") as bob,
+    ):
+        for ws in (alice, bob):
+            await ws.send(json.dumps({"action": "join", "group": "e2e-room"}))
+            assert await receive(ws) == reply("join", ["e2e-room"])
+        await alice.send(json.dumps({"action": "say", "group": "e2e-room", "text": "hi"}))
+        first, second = await receive(alice), await receive(alice)
+        assert sorted([first, second], key=lambda message: message["action"]) == [
+            reply("chat", "hi"),
+            reply("say", None, status=202),
+        ]
+        assert await receive(bob) == reply("chat", "hi")
+        await bob.send(json.dumps({"action": "leave", "group": "e2e-room"}))
+        assert await receive(bob) == reply("leave", [])
+
+
+async def test_closing_the_socket_cancels_detached_tasks(live_server_url: Any) -> None:
+    TaskConsumer.started, TaskConsumer.cancelled, TaskConsumer.finished = [], [], []
+    url = live_server_url(application)
+    async with websockets.connect(url + "/ws/tasks/") as ws:
+        for request_id in (1, 2, 3):
+            await ws.send(json.dumps({"action": "wait", "request_id": request_id}))
+        await ws.send(json.dumps({"action": "running"}))
+        assert await receive(ws) == reply("running", 3)
+    for _ in range(250):  # the server cancels the tasks once it sees the close
+        if len(TaskConsumer.cancelled) == 3:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(TaskConsumer.cancelled) == [1, 2, 3]
+    assert TaskConsumer.finished == []

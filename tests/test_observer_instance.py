@@ -1,0 +1,213 @@
+"""ObserverModelInstanceMixin: subscribe to one object, get its updates and deletion."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+
+from tests.app.models import Board, Item
+from tests.observer_consumers import (
+    BoardInstanceConsumer,
+    GuardedItemConsumer,
+    ItemByNameConsumer,
+    ItemInstanceConsumer,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def reply(action, data=None, status=200, request_id=None, errors=None):
+    return {"errors": errors or [], "data": data, "action": action, "response_status": status, "request_id": request_id}
+
+
+async def connect(consumer_class, **scope):
+    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
+    communicator.scope.update(scope)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def subscribe(communicator, pk, request_id):
+    await communicator.send_json_to({"action": "subscribe_instance", "pk": pk, "request_id": request_id})
+    return await communicator.receive_json_from()
+
+
+@database_sync_to_async
+def run(func):
+    return func()
+
+
+@database_sync_to_async
+def save(item, **values):
+    for key, value in values.items():
+        setattr(item, key, value)
+    item.save()
+
+
+async def test_subscribe_then_update_sends_the_consumer_serializer_data():
+    item = await run(lambda: Item.objects.create(name="a"))
+    communicator = await connect(ItemInstanceConsumer)
+    assert await subscribe(communicator, item.pk, 4) == reply("subscribe_instance", status=201, request_id=4)
+    await save(item, name="renamed")
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": item.pk, "name": "renamed", "value": 0}, request_id=4
+    )
+    await communicator.disconnect()
+
+
+async def test_delete_sends_the_pk_with_204():
+    item = await run(lambda: Item.objects.create(name="a"))
+    pk = item.pk
+    communicator = await connect(ItemInstanceConsumer)
+    await subscribe(communicator, pk, 4)
+    await run(item.delete)
+    assert await communicator.receive_json_from() == reply("delete", {"pk": pk}, status=204, request_id=4)
+    await communicator.disconnect()
+
+
+async def test_subscribe_without_request_id_is_a_400_naming_it():
+    communicator = await connect(ItemInstanceConsumer)
+    await communicator.send_json_to({"action": "subscribe_instance", "pk": 1})
+    assert await communicator.receive_json_from() == reply(
+        "subscribe_instance", status=400, errors=[{"request_id": ["This argument is required."]}]
+    )
+    await communicator.disconnect()
+
+
+async def test_subscribe_to_a_missing_object_is_a_404():
+    communicator = await connect(ItemInstanceConsumer)
+    assert await subscribe(communicator, 999, 1) == reply(
+        "subscribe_instance", status=404, request_id=1, errors=["Not found"]
+    )
+    await communicator.disconnect()
+
+
+async def test_subscribe_to_a_denied_object_is_a_403():
+    item = await run(lambda: Item.objects.create(name="a", value=-1))
+    communicator = await connect(GuardedItemConsumer)
+    assert await subscribe(communicator, item.pk, 1) == reply(
+        "subscribe_instance", status=403, request_id=1, errors=["You do not have permission to perform this action."]
+    )
+    await communicator.disconnect()
+
+
+async def test_observer_works_with_get_queryset_and_no_queryset_attribute():
+    item = await run(lambda: Item.objects.create(name="a"))
+    communicator = await connect(GuardedItemConsumer)
+    assert await subscribe(communicator, item.pk, 1) == reply("subscribe_instance", status=201, request_id=1)
+    await save(item, value=3)
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": item.pk, "name": "a", "value": 3}, request_id=1
+    )
+    await communicator.disconnect()
+
+
+async def test_event_the_subscriber_may_no_longer_see_sends_nothing():
+    item = await run(lambda: Item.objects.create(name="a"))
+    communicator = await connect(GuardedItemConsumer)
+    await subscribe(communicator, item.pk, 1)
+    await save(item, value=-5)
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_subscriber_denied_by_has_permission_gets_nothing():
+    item = await run(lambda: Item.objects.create(name="a"))
+    allowed = await connect(GuardedItemConsumer)
+    denied = await connect(GuardedItemConsumer)
+    await subscribe(allowed, item.pk, 1)
+    await subscribe(denied, item.pk, 2)
+    denied.scope["deny"] = True  # the consumer sees the same scope
+    await save(item, value=1)
+    assert await allowed.receive_json_from() == reply("update", {"id": item.pk, "name": "a", "value": 1}, request_id=1)
+    assert await denied.receive_nothing()
+    await allowed.disconnect()
+    await denied.disconnect()
+
+
+async def test_unsubscribe_by_request_id_keeps_the_other_subscriptions():
+    item = await run(lambda: Item.objects.create(name="a"))
+    communicator = await connect(ItemInstanceConsumer)
+    await subscribe(communicator, item.pk, 1)
+    await subscribe(communicator, item.pk, 2)
+    await communicator.send_json_to({"action": "unsubscribe_instance", "pk": item.pk, "request_id": 1})
+    assert await communicator.receive_json_from() == reply("unsubscribe_instance", status=204, request_id=1)
+    await save(item, value=7)
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": item.pk, "name": "a", "value": 7}, request_id=2
+    )
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_unsubscribe_works_after_the_object_was_deleted():
+    item = await run(lambda: Item.objects.create(name="a"))
+    pk = item.pk
+    consumer = ItemInstanceConsumer()
+    communicator = WebsocketCommunicator(consumer, "/ws/")
+    await communicator.connect()
+    await subscribe(communicator, pk, 1)
+    await run(item.delete)
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"action": "unsubscribe_instance", "pk": pk})
+    assert await communicator.receive_json_from() == reply("unsubscribe_instance", status=204)
+    assert consumer.subscribed_requests == {}
+    assert consumer.groups == set()
+    await communicator.disconnect()
+
+
+async def test_retrieve_is_available():
+    item = await run(lambda: Item.objects.create(name="a"))
+    communicator = await connect(ItemInstanceConsumer)
+    await communicator.send_json_to({"action": "retrieve", "pk": item.pk, "request_id": 9})
+    assert await communicator.receive_json_from() == reply(
+        "retrieve", {"id": item.pk, "name": "a", "value": 0}, request_id=9
+    )
+    await communicator.disconnect()
+
+
+async def test_many_to_many_change_is_an_update():
+    board = await run(lambda: Board.objects.create(name="b"))
+    user = await run(lambda: User.objects.create(username="u"))
+    communicator = await connect(BoardInstanceConsumer)
+    await subscribe(communicator, board.pk, 1)
+    await run(lambda: board.members.add(user))
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": board.pk, "name": "b", "members": [user.pk]}, request_id=1
+    )
+    await communicator.disconnect()
+
+
+async def test_lookup_field_other_than_pk_works_for_subscriptions():
+    item = await run(lambda: Item.objects.create(name="unique"))
+    communicator = await connect(ItemByNameConsumer)
+    await communicator.send_json_to({"action": "subscribe_instance", "name": "unique", "request_id": 1})
+    assert await communicator.receive_json_from() == reply("subscribe_instance", status=201, request_id=1)
+    await save(item, value=4)
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": item.pk, "name": "unique", "value": 4}, request_id=1
+    )
+    await communicator.send_json_to({"action": "unsubscribe_instance", "name": "unique"})
+    assert await communicator.receive_json_from() == reply("unsubscribe_instance", status=204)
+    await save(item, value=5)
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_many_to_many_change_from_the_other_side_is_an_update():
+    board = await run(lambda: Board.objects.create(name="b"))
+    user = await run(lambda: User.objects.create(username="u"))
+    communicator = await connect(BoardInstanceConsumer)
+    await subscribe(communicator, board.pk, 1)
+    await run(lambda: user.boards.add(board))
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": board.pk, "name": "b", "members": [user.pk]}, request_id=1
+    )
+    await run(lambda: user.boards.clear())
+    assert await communicator.receive_json_from() == reply(
+        "update", {"id": board.pk, "name": "b", "members": []}, request_id=1
+    )
+    await communicator.disconnect()

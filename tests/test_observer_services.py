@@ -1,0 +1,77 @@
+"""Observers across OS processes: a change committed in another process (PostgreSQL) reaches a
+subscriber of a live server here through a Redis channel layer.
+
+Needs Redis and PostgreSQL on 127.0.0.1; skipped with a reason without them, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import websockets
+from channels.layers import channel_layers
+from django.test import override_settings
+
+from tests.observer_consumers import ItemActivityConsumer
+from tests.settings_services import REDIS_LAYERS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def services() -> None:
+    missing = [name for name, port in (("Redis", 6379), ("PostgreSQL", 5432)) if not _reachable(port)]
+    if missing:
+        reason = f"{' and '.join(missing)} not reachable on 127.0.0.1"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}, but CI=true requires the services")
+        pytest.skip(reason)
+
+
+def write_in_another_process(layer: str) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_services", "DCRF_LAYER": layer}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "observer_writer.py")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db(transaction=True)  # the server's worker threads may reuse a connection
+@pytest.mark.parametrize("layer", ["core", "pubsub"])
+async def test_change_committed_in_another_process_reaches_the_subscriber(services, live_server_url, layer):
+    with override_settings(CHANNEL_LAYERS={"default": REDIS_LAYERS[layer]}):
+        channel_layers.backends.clear()
+        url = live_server_url(ItemActivityConsumer.as_asgi())
+        async with websockets.connect(url + "/ws/") as ws:
+            await ws.send(json.dumps({"action": "subscribe", "request_id": 8}))
+            assert json.loads(await ws.recv())["response_status"] == 201
+            expected = await asyncio.to_thread(write_in_another_process, layer)
+            received = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(2)]
+            assert received == [
+                {"errors": [], "data": expected["kept"], "action": "create", "response_status": 200, "request_id": 8},
+                {"errors": [], "data": expected["kept"], "action": "delete", "response_status": 200, "request_id": 8},
+            ]
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.5)
+    channel_layers.backends.clear()
