@@ -1,0 +1,75 @@
+"""Framework consumers, written only against the public API that DCRF 1.3 and ours share.
+
+The observer part is optional: when ``djangochannelsrestframework.observer`` cannot be imported
+(or lacks a name used here) the observer consumer is left out and ``capabilities`` says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.decorators import action
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.mixins import ListModelMixin, RetrieveModelMixin
+
+from .models import Row
+from .serializers import RowSerializer
+from .work import LIST_ROWS, bump_row
+
+try:
+    from djangochannelsrestframework.observer import model_observer
+    from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
+
+    HAVE_OBSERVER = True
+    OBSERVER_MISSING = ""
+except Exception as exc:  # the observer package may not exist yet in our implementation
+    HAVE_OBSERVER = False
+    OBSERVER_MISSING = f"{type(exc).__name__}: {exc}"
+
+
+class EchoConsumer(AsyncAPIConsumer):
+    @action()
+    async def echo(self, message: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        return {"message": message}, 200
+
+    @action()
+    async def capabilities(self, **kwargs: Any) -> tuple[Any, int]:
+        return {"observer": HAVE_OBSERVER, "reason": OBSERVER_MISSING}, 200
+
+
+class RowConsumer(RetrieveModelMixin, ListModelMixin, GenericAsyncAPIConsumer):
+    queryset = Row.objects.filter(pk__lte=LIST_ROWS).order_by("pk")
+    serializer_class = RowSerializer
+
+
+if HAVE_OBSERVER:
+    try:
+
+        class ObserveConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
+            queryset = Row.objects.all()
+            serializer_class = RowSerializer
+
+            @model_observer(Row)
+            async def row_activity(
+                self, message: Any, observer: Any = None, subscribing_request_ids: Any = None, **kwargs: Any
+            ) -> None:
+                for request_id in subscribing_request_ids or [None]:
+                    await self.reply(action="row_activity", data=message, request_id=request_id)
+
+            @row_activity.serializer
+            def row_activity(self, instance: Row, action: Any, **kwargs: Any) -> dict[str, Any]:
+                return dict(RowSerializer(instance).data)
+
+            @action()
+            async def subscribe_rows(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+                await self.row_activity.subscribe(request_id=request_id)
+                return None, 201
+
+            @action()
+            def bump(self, n: int = 1, **kwargs: Any) -> tuple[Any, int]:
+                return {"value": bump_row(int(n))}, 200
+
+    except Exception as exc:
+        HAVE_OBSERVER = False
+        OBSERVER_MISSING = f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,27 @@
+"""ASGI entry point. ``BENCH_IMPL=floor`` serves the hand-written channels consumers;
+anything else serves the framework consumers (DCRF 1.3 or ours, whichever is installed)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchproject.settings")
+
+import django
+
+django.setup()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+if os.environ.get("BENCH_IMPL") == "floor":
+    from bench import floor as consumers
+else:
+    from bench import consumers  # type: ignore[no-redef]
+
+websocket_routes = [
+    path("ws/echo/", consumers.EchoConsumer.as_asgi()),
+    path("ws/rows/", consumers.RowConsumer.as_asgi()),
+]
+if consumers.HAVE_OBSERVER:
+    websocket_routes.append(path("ws/observe/", consumers.ObserveConsumer.as_asgi()))
+
+application = ProtocolTypeRouter({"websocket": URLRouter(websocket_routes)})

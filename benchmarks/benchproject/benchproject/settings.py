@@ -1,0 +1,48 @@
+"""Settings for the benchmark server: SQLite file database with persistent connections,
+an in-memory channel layer large enough that bursts never hit its capacity, no debug."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "benchmark-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "bench",
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        # One database file per implementation (set by run.py), so runs never share state.
+        "NAME": os.environ.get("BENCH_DB", str(BASE_DIR / "bench.sqlite3")),
+        # Django's default (0) reconnects to SQLite on every database_sync_to_async call.
+        "CONN_MAX_AGE": None,
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        # The default capacity (100 per channel) silently drops bursts; measure the framework, not the layer.
+        "CONFIG": {"capacity": 1_000_000, "expiry": 120},
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+ROOT_URLCONF = "benchproject.urls"
+ASGI_APPLICATION = "benchproject.asgi.application"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,35 @@
+"""Sphinx configuration.  Build with ``python3 dev.py lint`` or
+``sphinx-build -W --keep-going -b html docs docs/_build/html``."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# autodoc imports the package, and the package needs configured Django settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import django  # noqa: E402
+
+django.setup()
+
+import djangochannelsrestframework  # noqa: E402
+
+project = "djangochannelsrestframework"
+author = "djangochannelsrestframework contributors"
+copyright = "the djangochannelsrestframework contributors"  # noqa: A001
+release = djangochannelsrestframework.__version__
+version = release
+
+extensions = ["sphinx.ext.autodoc"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+
+exclude_patterns = ["_build", "examples"]
+templates_path: list[str] = []
+html_theme = "furo"
+html_title = f"djangochannelsrestframework {release}"
+html_static_path: list[str] = []
+pygments_style = "sphinx"
