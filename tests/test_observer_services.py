@@ -1,5 +1,6 @@
-"""Observers across OS processes: a change committed in another process (PostgreSQL) reaches a
-subscriber of a live server here through a Redis channel layer.
+"""Observers on the real services: a change committed in another process (PostgreSQL) reaches a
+subscriber of a live server here through a Redis channel layer, and the transaction, savepoint,
+group-move and multi-database tests pass on PostgreSQL too.
 
 Needs Redis and PostgreSQL on 127.0.0.1; skipped with a reason without them, except under CI=true.
 """
@@ -75,3 +76,28 @@ async def test_change_committed_in_another_process_reaches_the_subscriber(servic
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(ws.recv(), 0.5)
     channel_layers.backends.clear()
+
+
+# The observer tests whose outcome depends on the database's transaction behaviour: commit-time
+# delivery, rollbacks, savepoints, group moves read from the database, and routing by ``using``.
+POSTGRES_SUITES = [
+    "tests/test_observer_model.py",
+    "tests/test_observer_instance.py",
+    "tests/test_observer_using.py",
+]
+
+
+def test_transaction_semantics_hold_on_postgresql(services):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds=tests.settings_pg", *POSTGRES_SUITES],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_pg"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "failed" not in summary and "skipped" not in summary and "error" not in summary, summary
+    passed = int(summary.split(" passed")[0].rsplit(" ", 1)[-1])
+    assert passed >= 30, summary  # all three modules ran, not a collection accident
