@@ -41,7 +41,9 @@ class IsHostToChange(BasePermission):
     async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
         return True
 
-    async def has_object_permission(self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
+    async def has_object_permission(
+        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
+    ) -> bool:
         if action in ("patch", "delete"):
             return bool(obj.host_id == scope["user"].pk)
         return True
@@ -80,9 +82,8 @@ class RoomConsumer(
         return None, status.HTTP_201_CREATED
 
     @model_observer(Room)
-    async def room_activity(
-        self, message: Any, action: str, subscribing_request_ids: list[Any], **kwargs: Any
-    ) -> None:
+    async def room_activity(self, message: Any, action: str, subscribing_request_ids: list[Any], **kwargs: Any) -> None:
+        """Rooms created, renamed or deleted, for subscribe_rooms (events "create", "update", "delete")."""
         for request_id in subscribing_request_ids or [None]:
             await self.reply(action=action, data=message, request_id=request_id)
 
@@ -96,10 +97,10 @@ class RoomConsumer(
 
     @action()
     async def join_room(self, pk: int, request_id: Any = None, **kwargs: Any) -> tuple[dict[str, Any], int]:
-        """Be present in room ``pk`` until this socket closes; get its messages and who is there.
+        """Be present in room pk until this socket closes; get its last messages and who is there.
 
-        From then on this socket receives ``message`` events for the room's new messages and
-        ``present`` events with the usernames present whenever someone joins or leaves.
+        From then on this socket receives "message" events for the room's new messages and
+        "present" events (the usernames present) whenever someone joins or leaves.
         """
         if self.room_id is not None:
             await self.leave_room()
@@ -140,7 +141,9 @@ class RoomConsumer(
     def become_member(self, **kwargs: Any) -> tuple[dict[str, Any], int]:
         """Become a member of the joined room, which lets you post to it."""
         room = self._joined_room()
-        room.members.add(self.scope["user"])
+        with transaction.atomic():
+            room.members.add(self.scope["user"])
+            room.save(update_fields=["updated_at"])  # an update event for the room's subscribers
         return RoomSerializer(room).data, status.HTTP_200_OK
 
     # -- messages --------------------------------------------------------------------------------
@@ -170,6 +173,7 @@ class RoomConsumer(
     async def message_activity(
         self, message: Any, action: str, subscribing_request_ids: list[Any], **kwargs: Any
     ) -> None:
+        """New messages of the joined room only, as "message" events."""
         if action != "create":
             return
         for request_id in subscribing_request_ids or [None]:
@@ -186,9 +190,8 @@ class RoomConsumer(
     # -- presence --------------------------------------------------------------------------------
 
     @model_observer(Presence)
-    async def presence_activity(
-        self, message: Any, subscribing_request_ids: list[Any], **kwargs: Any
-    ) -> None:
+    async def presence_activity(self, message: Any, subscribing_request_ids: list[Any], **kwargs: Any) -> None:
+        """The usernames present in the joined room after someone joins or leaves, as "present" events."""
         for request_id in subscribing_request_ids or [None]:
             await self.reply(action="present", data=message["users"], request_id=request_id)
 

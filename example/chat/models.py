@@ -11,6 +11,8 @@ class Room(models.Model):
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_rooms")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rooms", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Saved when the members change too, so subscribers of the room hear about new members.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -13,8 +13,8 @@ class RoomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Room
-        fields = ["pk", "name", "host", "members", "created_at"]
-        read_only_fields = ["pk", "host", "members", "created_at"]
+        fields = ["pk", "name", "host", "members", "created_at", "updated_at"]
+        read_only_fields = ["pk", "host", "members", "created_at", "updated_at"]
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -61,7 +61,6 @@ TEMPLATES = [
 ]
 
 
-
 def _postgres(url: str) -> dict[str, object]:
     parts = urlsplit(url)
     return {

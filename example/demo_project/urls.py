@@ -1,9 +1,8 @@
 """HTTP routes: the chat pages, Django's login/logout views and the browsable websocket API."""
 
+from chat.views import index, room
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from chat.views import index, room
 
 urlpatterns = [
     path("", index, name="index"),
