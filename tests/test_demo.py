@@ -5,6 +5,7 @@ The helpers here (starting and stopping demo servers) are shared with ``test_dem
 
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
 import json
 import os
@@ -198,3 +199,48 @@ async def test_websocket_from_a_foreign_origin_is_refused(demo: DemoServer) -> N
     with pytest.raises(Exception, match="403"):
         async with connect(f"{demo.ws_url}/ws/chat/", origin="http://evil.example"):
             pass
+
+
+ANY = "\u2026any\u2026"
+
+
+def _documented_frames() -> list[tuple[str, object]]:
+    """The exchange in docs/demo.rst: (direction, message) pairs; ``{...}``/``[...]`` match anything."""
+    text = (Path(dev.ROOT) / "docs" / "demo.rst").read_text()
+    block = text[text.index(".. demo exchange") :].split("\n\n", 3)[2]
+    frames = []
+    for line in block.splitlines():
+        direction, _, payload = line.strip().partition(" ")
+        payload = payload.replace("{...}", json.dumps(ANY)).replace("[...]", json.dumps(ANY))
+        frames.append((direction, json.loads(payload)))
+    return frames
+
+
+def _matches(expected: object, actual: object) -> bool:
+    if expected == ANY:
+        return True
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return expected.keys() == actual.keys() and all(_matches(expected[k], actual[k]) for k in expected)
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(_matches(e, a) for e, a in zip(expected, actual))
+    return expected == actual
+
+
+async def test_the_exchange_in_the_demo_docs(demo: DemoServer) -> None:
+    frames = _documented_frames()
+    assert [direction for direction, _ in frames] == ["→", "←", "←", "→", "←", "→", "←", "→", "←", "←"]
+    _, alice_cookie = log_in(demo, *dev.DEMO_USERS[0])
+    _, bob_cookie = log_in(demo, *dev.DEMO_USERS[1])
+    url, origin = f"{demo.ws_url}/ws/chat/", demo.origin
+    async with (
+        connect(url, origin=origin, additional_headers={"Cookie": alice_cookie}) as alice,
+        connect(url, origin=origin, additional_headers={"Cookie": bob_cookie}) as bob,
+    ):
+        pk = (await call(alice, "create", 1, data={"name": "docs exchange"}))["data"]["pk"]
+        assert (await call(alice, "join_room", 2, pk=pk))["response_status"] == 200
+        for direction, message in frames:
+            if direction == "→":
+                await bob.send(json.dumps({**message, "pk": pk} if "pk" in message else message))
+            else:
+                received = json.loads(await asyncio.wait_for(bob.recv(), 5))
+                assert _matches(message, received), (message, received)

@@ -9,6 +9,7 @@ of every step go to ``test-output/browser/<variant>/``.  Chromium must be at /us
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -138,6 +139,22 @@ class Steps:
         for who, page in pages.items():
             page.screenshot(path=self.directory / f"{self.count:02d}-{name}-{who}.png")
 
+    def side_by_side(self, name: str, browser: Browser, **pages: Page) -> None:
+        """One picture of several pages next to each other, labelled (the README's screenshot)."""
+        cells = []
+        for who, page in pages.items():
+            image = base64.b64encode(page.screenshot()).decode()
+            cells.append(f'<figure><figcaption>{who}</figcaption><img src="data:image/png;base64,{image}"></figure>')
+        style = (
+            "body{margin:0;display:flex;gap:12px;padding:12px;background:#e6e9ed;font:600 15px system-ui}"
+            "figure{margin:0}img{display:block;width:600px;border:1px solid #c0c6cc;border-radius:6px}"
+            "figcaption{margin:0 0 6px 2px}"
+        )
+        canvas = browser.new_page(viewport={"width": 100, "height": 100})
+        canvas.set_content(f"<style>{style}</style>{''.join(cells)}")
+        canvas.screenshot(path=self.directory / f"{name}.png", full_page=True)
+        canvas.close()
+
 
 def log_in(browser: Browser, server: DemoServer, username: str, password: str) -> Page:
     page = browser.new_context(viewport={"width": 1000, "height": 700}).new_page()
@@ -193,6 +210,7 @@ def test_two_users_chat_live_and_the_api_page_shows_events(browser: Browser, dem
         [re.compile(r"^bobHello from bob"), re.compile(r"^aliceHi bob!")], timeout=LIVE
     )
     steps.shot("messages", alice=alice, bob=bob)
+    steps.side_by_side("demo-side-by-side", browser, alice=alice, bob=bob)
 
     # only the host renames; the new name reaches bob's page live
     expect(bob.locator("#host-tools")).to_be_hidden()
