@@ -244,3 +244,37 @@ async def test_the_exchange_in_the_demo_docs(demo: DemoServer) -> None:
             else:
                 received = json.loads(await asyncio.wait_for(bob.recv(), 5))
                 assert _matches(message, received), (message, received)
+
+
+async def test_only_the_host_renames_or_deletes_and_messages_stay_in_their_room(demo: DemoServer) -> None:
+    _, alice_cookie = log_in(demo, *dev.DEMO_USERS[0])
+    _, bob_cookie = log_in(demo, *dev.DEMO_USERS[1])
+    url, origin = f"{demo.ws_url}/ws/chat/", demo.origin
+    async with (
+        connect(url, origin=origin, additional_headers={"Cookie": alice_cookie}) as alice,
+        connect(url, origin=origin, additional_headers={"Cookie": bob_cookie}) as bob,
+    ):
+        red = (await call(alice, "create", 1, data={"name": "red"}))["data"]["pk"]
+        blue = (await call(bob, "create", 1, data={"name": "blue"}))["data"]["pk"]
+        assert (await call(bob, "join_room", 2, pk=red))["response_status"] == 200
+        assert json.loads(await bob.recv())["action"] == "present"
+        assert (await call(bob, "subscribe_instance", 3, pk=red))["response_status"] == 201
+        refused = [await call(bob, "patch", 4, pk=red, data={"name": "mine"}), await call(bob, "delete", 5, pk=red)]
+        # alice posts in blue (she joins it as a member first): bob, in red, must not hear of it
+        assert (await call(alice, "join_room", 2, pk=blue))["response_status"] == 200
+        assert json.loads(await alice.recv())["action"] == "present"
+        assert (await call(alice, "become_member", 3))["response_status"] == 200
+        assert (await call(alice, "post_message", 4, text="only for blue"))["response_status"] == 201
+        assert json.loads(await alice.recv())["action"] == "message"
+        deleted = await call(alice, "delete", 5, pk=red)
+        events = [json.loads(await asyncio.wait_for(bob.recv(), 5)) for _ in range(2)]
+    assert [(reply["errors"], reply["response_status"]) for reply in refused] == [
+        (["You do not have permission to perform this action."], 403),
+        (["You do not have permission to perform this action."], 403),
+    ]
+    assert deleted == {"errors": [], "data": None, "action": "delete", "response_status": 204, "request_id": 5}
+    # what bob hears next is red's deletion (which also ends his presence there): nothing from blue
+    assert sorted(events, key=lambda event: event["action"]) == [
+        {"errors": [], "data": {"pk": red}, "action": "delete", "response_status": 204, "request_id": 3},
+        {"errors": [], "data": [], "action": "present", "response_status": 200, "request_id": 2},
+    ]
