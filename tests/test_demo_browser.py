@@ -224,6 +224,8 @@ def test_two_users_chat_live_and_the_api_page_shows_events(browser: Browser, dem
     api.goto(f"{demo.alice.http_url}/ws-api/")
     api.click(".route >> text=/ws/chat/")
     expect(api.locator("#url")).to_have_value(f"{demo.alice.ws_url}/ws/chat/")
+    expect(api.locator("#actions")).to_contain_text("Post text to the joined room (members only).")
+    expect(api.locator("#actions")).to_contain_text("message_activity")  # the observers are listed too
     api.click("#connect")
     expect(api.locator("#status")).to_have_text(f"connected to {demo.alice.ws_url}/ws/chat/")
     api.click("#actions button[data-action=list]")

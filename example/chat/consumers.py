@@ -77,7 +77,7 @@ class RoomConsumer(
 
     @action()
     async def subscribe_rooms(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
-        """Send every room created, renamed or deleted from now on (as ``create``/``update``/``delete``)."""
+        """Send every room created, renamed or deleted from now on, as "create", "update" and "delete" events."""
         await self.room_activity.subscribe(request_id=request_id)
         return None, status.HTTP_201_CREATED
 
@@ -150,7 +150,7 @@ class RoomConsumer(
 
     @action()
     def post_message(self, text: str, **kwargs: Any) -> tuple[dict[str, Any], int]:
-        """Post ``text`` to the joined room (members only)."""
+        """Post text to the joined room (members only)."""
         room = self._joined_room()
         user = self.scope["user"]
         if not room.members.filter(pk=user.pk).exists():
