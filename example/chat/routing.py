@@ -1,9 +1,9 @@
-"""Websocket routes of the demo; add new consumers here."""
+"""Websocket routes of the demo."""
 
 from django.urls import path
 
-from chat.consumers import EchoConsumer
+from chat.consumers import RoomConsumer
 
 websocket_urlpatterns = [
-    path("ws/echo/", EchoConsumer.as_asgi()),
+    path("ws/chat/", RoomConsumer.as_asgi()),
 ]

@@ -1,16 +1,22 @@
-"""Settings of the demo project: SQLite, the in-memory channel layer, Daphne's runserver.
+"""Settings of the demo project.
 
-For local use only (DEBUG on, a fixed secret key).  ``DEMO_DB_PATH`` moves the
-SQLite file, which the tests use to run the demo on a throw-away database.
+For local use only (a fixed secret key).  By default: SQLite and the in-memory channel layer,
+so one server process.  Environment variables switch it to what several processes need:
+
+* ``DEMO_DATABASE_URL=postgres://USER[:PASSWORD]@HOST[:PORT]/NAME``: PostgreSQL instead of SQLite;
+* ``DEMO_REDIS_URL=redis://HOST[:PORT][/DB]``: the Redis channel layer (``channels_redis``);
+* ``DEMO_DB_PATH``: another SQLite file (the tests run the demo on a throw-away one);
+* ``DEMO_DEBUG=0``: DEBUG off (the browsable API page then answers staff users only).
 """
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = "demo-only-not-secret"
-DEBUG = True
+DEBUG = os.environ.get("DEMO_DEBUG", "1") != "0"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
@@ -23,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "djangochannelsrestframework.browsable",
     "chat",
 ]
 
@@ -53,19 +60,46 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DEMO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
-    }
-}
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+def _postgres(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": parts.port or "",
+    }
+
+
+if os.environ.get("DEMO_DATABASE_URL"):
+    DATABASES = {"default": _postgres(os.environ["DEMO_DATABASE_URL"])}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("DEMO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Wait for the other writer instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+
+if os.environ.get("DEMO_REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["DEMO_REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 USE_TZ = True
+TIME_ZONE = "UTC"
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,13 +1,19 @@
-"""``manage.py demo_users NAME:PASSWORD ...``: create the demo's users unless they exist."""
+"""``manage.py demo_users NAME:PASSWORD ...``: create the demo's users unless they exist.
+
+It runs before the server starts, so it also forgets who was present in rooms when the
+server last stopped (a killed server never saw those sockets close).
+"""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chat.models import Presence
+
 
 class Command(BaseCommand):
-    help = "Create the demo users (NAME:PASSWORD pairs) that do not exist yet."
+    help = "Create the demo users (NAME:PASSWORD pairs) that do not exist yet; clear stale room presence."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("logins", nargs="+", metavar="NAME:PASSWORD")
@@ -22,3 +28,4 @@ class Command(BaseCommand):
                 continue
             User.objects.create_user(username=name, password=password)
             self.stdout.write(f"created demo user {name}")
+        Presence.objects.all().delete()
