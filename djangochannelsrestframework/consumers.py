@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Coroutine, Iterable
 from typing import Any, ClassVar
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
@@ -30,6 +32,7 @@ from .exceptions import (
     TooManyDetachedTasks,
     errors_for_exception,
 )
+from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .permissions import _instantiate, call_permission
 from .settings import api_settings
 
@@ -79,15 +82,37 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     permission_classes: Any = _SettingDefault("DEFAULT_PERMISSION_CLASSES")
     available_actions: ClassVar[dict[str, str]]
     groups: Any = {}
+    #: Seconds between two closings of stale database connections before a handler (process-wide);
+    #: 0 closes them before every message, as channels does.  See :mod:`.housekeeping`.
+    connection_housekeeping_interval: float = DEFAULT_INTERVAL
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.groups = set(self.groups or [])
+        self._permissions_cache: tuple[Any, list[Any]] | None = None
         self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
         self._detached_request_ids: dict[asyncio.Task[Any], Any] = {}
         self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
             lambda: defaultdict(set)
         )
+
+    # -- dispatch --------------------------------------------------------------------------------
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the handler of a message, closing stale database connections first only when it is
+        due (rate-limited, or after a database error) instead of before every message."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        if housekeeping.needed(self.connection_housekeeping_interval):
+            await housekeeping.run()
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception as exc:
+            housekeeping.note_exception(exc)
+            raise
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -132,8 +157,19 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- permissions -----------------------------------------------------------------------------
 
     async def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
-        """Instantiate ``permission_classes``; override to pick permissions per action."""
-        return [_instantiate(permission_class) for permission_class in self.permission_classes]
+        """Instantiate ``permission_classes``; override to pick permissions per action.
+
+        The instances are made once per connection (and again if ``permission_classes`` changes)."""
+        return list(self._default_permissions())
+
+    def _default_permissions(self) -> list[Any]:
+        classes = self.permission_classes
+        cached = self._permissions_cache
+        if cached is not None and cached[0] is classes:
+            return cached[1]
+        permissions = [_instantiate(permission_class) for permission_class in classes]
+        self._permissions_cache = (classes, permissions)
+        return permissions
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
@@ -249,6 +285,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
         """Reply with the error an exception stands for; unexpected ones are logged and become a 500."""
+        housekeeping.note_exception(exc)
         mapped = errors_for_exception(exc)
         if mapped is None:
             logger.error("Unhandled exception in action %r", action, exc_info=exc)
