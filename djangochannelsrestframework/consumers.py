@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
 from . import codec
@@ -313,6 +313,21 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             }
         )
 
+    async def reply_encoded(
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+    ) -> None:
+        """:meth:`reply` with ``data`` already encoded as ``data_text`` (``codec.dumps(data)``), so one
+        payload sent to many sockets is encoded once.  Falls back to :meth:`reply` when the consumer
+        changes how replies are built or encoded."""
+        if data_text is None or not _splices_replies(type(self)):
+            await self.reply(action=action, data=data, status=status, request_id=request_id)
+            return
+        frame = (
+            f'{{"errors":[],"data":{data_text},"action":{codec.dumps(action)},'
+            f'"response_status":{int(status)},"request_id":{codec.dumps(request_id)}}}'
+        )
+        await AsyncWebsocketConsumer.send(self, text_data=frame)
+
     # -- detached tasks --------------------------------------------------------------------------
 
     def start_detached_task(
@@ -363,6 +378,22 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for name, task in selected:
             await self.handle_detached_task_completion(name, task)
         return len(selected)
+
+
+def _splices_replies(cls: type) -> bool:
+    """Whether ``cls`` sends replies exactly as :meth:`AsyncAPIConsumer.reply` does (cached per class)."""
+    cached = _SPLICES.get(cls)
+    if cached is None:
+        cached = _SPLICES[cls] = (
+            getattr(cls, "reply", None) is AsyncAPIConsumer.reply
+            and getattr(getattr(cls, "encode_json", None), "__func__", None)
+            is AsyncAPIConsumer.__dict__["encode_json"].__func__
+            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
+        )
+    return cached
+
+
+_SPLICES: dict[type, bool] = {}
 
 
 def __getattr__(name: str) -> Any:
