@@ -419,7 +419,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per implementation (default 3, quick 1)")
     parser.add_argument("--impl", default=",".join(IMPLS), help="comma-separated subset of ours,dcrf,floor")
     parser.add_argument("--only", default="", help="comma-separated loadgen scenarios (e.g. echo_seq,fanout)")
-    parser.add_argument("--profile", choices=IMPLS, help="py-spy the server during the echo scenarios (or --only's) instead")
+    parser.add_argument("--profile", choices=IMPLS, help="py-spy the server during echo (or --only) instead")
     parser.add_argument("--report", action="store_true", help="reprint the table from results/latest.json")
     parser.add_argument(
         "--layer",
