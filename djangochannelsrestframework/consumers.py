@@ -33,7 +33,7 @@ from .exceptions import (
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .permissions import _instantiate, call_permission
+from .permissions import AllowAny, _instantiate, call_permission
 from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -174,6 +174,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
         for permission in await self.get_permissions(action=action, **kwargs):
+            if type(permission) is AllowAny:  # allows everything; not a subclass, which may override it
+                continue
             allowed = await call_permission(
                 permission, "has_permission", **{**kwargs, "scope": self.scope, "consumer": self, "action": action}
             )
