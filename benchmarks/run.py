@@ -338,6 +338,7 @@ def machine() -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "platform": platform.platform(),
         "loadavg_at_start": os.getloadavg(),
+        "layer": os.environ.get("BENCH_LAYER", "sweeping"),
         "versions": {name: venvs.versions(name) for name in ("ours", "dcrf")},
     }
 
@@ -345,15 +346,17 @@ def machine() -> dict[str, Any]:
 # -- profiling ---------------------------------------------------------------------------------------
 
 
-def profile(impl: str, quick: bool) -> None:
+def profile(impl: str, quick: bool, only: str = "") -> None:
     """Record the server with py-spy (only the thread holding the GIL, i.e. Python CPU time) during
-    the echo scenarios; print the top frames and save them to results/profile-<impl>-top.txt."""
+    the echo scenarios (or ``only``'s); print the top frames and save them to
+    results/profile-<impl>[-<only>]-top.txt."""
     raise_nofile()
     venvs.ensure("ours")
     venvs.ensure(VENV_OF[impl])
     seed(impl)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"profile-{impl}.txt"
+    suffix = f"-{only.replace(',', '+')}" if only else ""
+    out = RESULTS / f"profile-{impl}{suffix}.txt"
     py_spy = venvs.VENVS / "ours" / "bin" / "py-spy"
     with Server(impl) as server:
         spy = subprocess.Popen(
@@ -374,12 +377,12 @@ def profile(impl: str, quick: bool) -> None:
             stderr=subprocess.DEVNULL,
         )
         time.sleep(1.0)
-        result = loadgen(server, quick, only="echo_seq,echo_pipe")
+        result = loadgen(server, quick, only=only or "echo_seq,echo_pipe")
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
     log(json.dumps(result))
     summary = summarize_profile(out)
-    (RESULTS / f"profile-{impl}-top.txt").write_text(summary + "\n")
+    (RESULTS / f"profile-{impl}{suffix}-top.txt").write_text(summary + "\n")
     print(summary)
 
 
@@ -416,9 +419,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs per implementation (default 3, quick 1)")
     parser.add_argument("--impl", default=",".join(IMPLS), help="comma-separated subset of ours,dcrf,floor")
     parser.add_argument("--only", default="", help="comma-separated loadgen scenarios (e.g. echo_seq,fanout)")
-    parser.add_argument("--profile", choices=IMPLS, help="py-spy the server during the echo scenarios instead")
+    parser.add_argument("--profile", choices=IMPLS, help="py-spy the server during echo (or --only) instead")
     parser.add_argument("--report", action="store_true", help="reprint the table from results/latest.json")
+    parser.add_argument(
+        "--layer",
+        choices=("sweeping", "stock"),
+        default="sweeping",
+        help="channel layer of every server: InMemoryChannelLayer sweeping once a second (default) or as shipped",
+    )
     args = parser.parse_args()
+    os.environ["BENCH_LAYER"] = args.layer  # servers and orm_bench inherit it
     if args.report:
         payload = json.loads((RESULTS / "latest.json").read_text())
         print(f"{payload['meta']['date']} — {payload['meta']['mode']}, {payload['meta']['runs']} run(s)\n")
@@ -427,7 +437,7 @@ def main() -> None:
         print(targets_table(targets(payload["results"])))
         return
     if args.profile:
-        profile(args.profile, args.quick)
+        profile(args.profile, args.quick, args.only)
         return
     runs = args.runs or (1 if args.quick else 3)
     impls = [i for i in args.impl.split(",") if i]
@@ -464,7 +474,8 @@ def main() -> None:
         f"Python {versions['python']}, Django {versions['Django']}, channels {versions['channels']}, "
         f"DRF {versions['djangorestframework']}, uvicorn {versions['uvicorn']}, websockets {versions['websockets']}; "
         f"ours {versions.get('djangochannelsrestframework')} vs DCRF "
-        f"{meta['versions']['dcrf'].get('djangochannelsrestframework')}; took {meta['seconds']} s\n"
+        f"{meta['versions']['dcrf'].get('djangochannelsrestframework')}; layer {meta['layer']}; "
+        f"load average at start {meta['loadavg_at_start'][0]:.2f}; took {meta['seconds']} s\n"
     )
     print(table(results))
     print()

@@ -64,7 +64,8 @@ def versions(name: str) -> dict[str, str]:
     import json
 
     return json.loads(
-        subprocess.run([str(python(name)), "-c", code], check=True, capture_output=True, text=True).stdout
+        # cwd "/": from the repository root, ``-c`` would see this checkout's metadata in every venv.
+        subprocess.run([str(python(name)), "-c", code], check=True, capture_output=True, text=True, cwd="/").stdout
     )
 
 

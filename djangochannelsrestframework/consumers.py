@@ -17,7 +17,9 @@ from collections import defaultdict
 from collections.abc import Coroutine, Iterable
 from typing import Any, ClassVar
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
 from . import codec
@@ -30,7 +32,8 @@ from .exceptions import (
     TooManyDetachedTasks,
     errors_for_exception,
 )
-from .permissions import _instantiate, call_permission
+from .housekeeping import DEFAULT_INTERVAL, housekeeping
+from .permissions import AllowAny, _instantiate, call_permission
 from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -79,15 +82,37 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     permission_classes: Any = _SettingDefault("DEFAULT_PERMISSION_CLASSES")
     available_actions: ClassVar[dict[str, str]]
     groups: Any = {}
+    #: Seconds between two closings of stale database connections before a handler (process-wide);
+    #: 0 closes them before every message, as channels does.  See :mod:`.housekeeping`.
+    connection_housekeeping_interval: float = DEFAULT_INTERVAL
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.groups = set(self.groups or [])
+        self._permissions_cache: tuple[Any, list[Any]] | None = None
         self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
         self._detached_request_ids: dict[asyncio.Task[Any], Any] = {}
         self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
             lambda: defaultdict(set)
         )
+
+    # -- dispatch --------------------------------------------------------------------------------
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the handler of a message, closing stale database connections first only when it is
+        due (rate-limited, or after a database error) instead of before every message."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        if housekeeping.needed(self.connection_housekeeping_interval):
+            await housekeeping.run()
+        try:
+            await handler(message)
+        except StopConsumer:
+            raise
+        except Exception as exc:
+            housekeeping.note_exception(exc)
+            raise
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -132,12 +157,25 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- permissions -----------------------------------------------------------------------------
 
     async def get_permissions(self, action: str, **kwargs: Any) -> list[Any]:
-        """Instantiate ``permission_classes``; override to pick permissions per action."""
-        return [_instantiate(permission_class) for permission_class in self.permission_classes]
+        """Instantiate ``permission_classes``; override to pick permissions per action.
+
+        The instances are made once per connection (and again if ``permission_classes`` changes)."""
+        return list(self._default_permissions())
+
+    def _default_permissions(self) -> list[Any]:
+        classes = self.permission_classes
+        cached = self._permissions_cache
+        if cached is not None and cached[0] is classes:
+            return cached[1]
+        permissions = [_instantiate(permission_class) for permission_class in classes]
+        self._permissions_cache = (classes, permissions)
+        return permissions
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
         for permission in await self.get_permissions(action=action, **kwargs):
+            if type(permission) is AllowAny:  # allows everything; not a subclass, which may override it
+                continue
             allowed = await call_permission(
                 permission, "has_permission", **{**kwargs, "scope": self.scope, "consumer": self, "action": action}
             )
@@ -249,6 +287,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
         """Reply with the error an exception stands for; unexpected ones are logged and become a 500."""
+        housekeeping.note_exception(exc)
         mapped = errors_for_exception(exc)
         if mapped is None:
             logger.error("Unhandled exception in action %r", action, exc_info=exc)
@@ -275,6 +314,21 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 "request_id": request_id,
             }
         )
+
+    async def reply_encoded(
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+    ) -> None:
+        """:meth:`reply` with ``data`` already encoded as ``data_text`` (``codec.dumps(data)``), so one
+        payload sent to many sockets is encoded once.  Falls back to :meth:`reply` when the consumer
+        changes how replies are built or encoded."""
+        if data_text is None or not _splices_replies(type(self)):
+            await self.reply(action=action, data=data, status=status, request_id=request_id)
+            return
+        frame = (
+            f'{{"errors":[],"data":{data_text},"action":{codec.dumps(action)},'
+            f'"response_status":{int(status)},"request_id":{codec.dumps(request_id)}}}'
+        )
+        await AsyncWebsocketConsumer.send(self, text_data=frame)
 
     # -- detached tasks --------------------------------------------------------------------------
 
@@ -326,6 +380,22 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for name, task in selected:
             await self.handle_detached_task_completion(name, task)
         return len(selected)
+
+
+def _splices_replies(cls: type) -> bool:
+    """Whether ``cls`` sends replies exactly as :meth:`AsyncAPIConsumer.reply` does (cached per class)."""
+    cached = _SPLICES.get(cls)
+    if cached is None:
+        cached = _SPLICES[cls] = (
+            getattr(cls, "reply", None) is AsyncAPIConsumer.reply
+            and getattr(getattr(cls, "encode_json", None), "__func__", None)
+            is AsyncAPIConsumer.__dict__["encode_json"].__func__
+            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
+        )
+    return cached
+
+
+_SPLICES: dict[type, bool] = {}
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from rest_framework.serializers import BaseSerializer
 
 from .consumers import AsyncAPIConsumer, _SettingDefault
 from .filters import request_for_message
-from .permissions import _instantiate, call_permission, needs_object_check
+from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
 
 
@@ -60,10 +60,10 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
 
     def check_object_permissions(self, obj: Any, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission's ``has_object_permission`` allows ``obj``."""
-        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
-            permissions = [_instantiate(permission_class) for permission_class in self.permission_classes]
-            if not any(needs_object_check(permission) for permission in permissions):
-                return
+        if type(self).get_permissions is AsyncAPIConsumer.get_permissions and not any(
+            needs_object_check(permission) for permission in self._default_permissions()
+        ):
+            return
         async_to_sync(self.acheck_object_permissions)(obj, **kwargs)
 
     async def acheck_object_permissions(self, obj: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import hashlib
 import logging
 import os
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .utils import HookSelf, ObjPartial, ObservedBody
 
@@ -28,6 +29,7 @@ logger = logging.getLogger("djangochannelsrestframework.observer")
 _background_sends: set[asyncio.Task[Any]] = set()
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_group_name(name: str) -> str:
     """A channel-layer-safe group name: ``"DCRF-"`` + the sha256 hex digest of ``name``."""
     return f"DCRF-{hashlib.sha256(name.encode()).hexdigest()}"
@@ -118,6 +120,19 @@ def _in_sync_to_async_thread() -> bool:
         and loop.is_running()
         and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
     )
+
+
+def listened_groups(groups: set[str]) -> set[str]:
+    """``groups`` without those known to have no member: with channels' in-process
+    ``InMemoryChannelLayer`` a send to an empty group reaches nobody, so it need not be built.
+    Other layers keep their membership elsewhere; every group counts as listened to."""
+    if not groups:
+        return groups
+    layer = get_channel_layer()
+    if not isinstance(layer, InMemoryChannelLayer):
+        return groups
+    members = layer.groups
+    return {group for group in groups if members.get(group)}
 
 
 def send_to_groups(messages: list[dict[str, Any]]) -> None:

@@ -4,12 +4,19 @@
 Each consumer class gets its own model observer (bound when the class is created, from
 ``queryset`` or the serializer's model; otherwise at the first subscription).  Every event
 re-checks the subscriber's permissions and re-reads the object through the consumer's
-``get_queryset`` once per consumer, then replies to each subscribing request id.
+``get_queryset``, then replies to each subscribing request id.
+
+When what a subscriber would get cannot depend on who it is (see :func:`_shares_instance_data`),
+the object is read, serialized and encoded once per event in a server process and the payload
+is reused for every subscribing socket there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,10 +28,12 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 
-from ..consumers import APIConsumerMetaclass
+from .. import codec
+from ..consumers import APIConsumerMetaclass, AsyncAPIConsumer
 from ..decorators import action
 from ..exceptions import NOT_FOUND_MESSAGE
 from ..mixins import RetrieveModelMixin
+from ..permissions import needs_object_check
 from .model_observer import ModelObserver
 
 
@@ -60,6 +69,8 @@ class _GenericModelObserver:
         observer._group_names_for_signal = self._group_names_for_signal
         observer._group_names_for_consumer = self._group_names_for_consumer
         observer._serializer = self._serializer
+        observer.groups_from_pk_only = self._group_names_for_signal is _instance_groups
+        observer.tag_events = True
         observer._generic_source = self  # type: ignore[attr-defined]
         return observer
 
@@ -143,10 +154,18 @@ class ObserverConsumerMixin:
         return set(self.subscribed_requests.get(group, ()))
 
 
+#: The id of the event an instance-subscription handler is delivering (``None`` outside one).
+_current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
+
+
 async def _instance_change(
-    self: Any, message: dict[str, Any], action: str = "", group: Any = None, **kwargs: Any
+    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
-    await self.handle_observed_action(action=action, group=group, **dict(message))
+    token = _current_event.set(event if isinstance(event, str) else None)
+    try:
+        await self.handle_observed_action(action=action, group=group, **dict(message))
+    finally:
+        _current_event.reset(token)
 
 
 def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> Iterable[str]:
@@ -168,7 +187,15 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     handle_instance_change: Any = _GenericModelObserver(_instance_change).groups(_instance_groups)
 
     def _instance_observer(self, model: type[Model]) -> ModelObserver:
-        observer = type(self).__dict__.get("handle_instance_change")
+        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
+        observer = next(
+            (
+                cls.__dict__["handle_instance_change"]
+                for cls in type(self).__mro__
+                if "handle_instance_change" in cls.__dict__
+            ),
+            None,
+        )
         if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
             _bind_generic_observers(type(self), model)
             observer = type(self).__dict__["handle_instance_change"]
@@ -220,19 +247,73 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             return
         pk = kwargs.get("pk")
         if action == "delete":
+            data: Any = {"pk": pk}
+            text = _encode(data)
             for request_id in request_ids:
-                await self.reply(action="delete", data={"pk": pk}, status=204, request_id=request_id)  # type: ignore[attr-defined]
+                await self.reply_encoded("delete", data, text, status=204, request_id=request_id)  # type: ignore[attr-defined]
             return
-        try:
-            data = await database_sync_to_async(self._observed_instance_data)(pk=pk, action=action)
-        except (Http404, ObjectDoesNotExist, NotFound):
+        outcome = await self._observed_outcome(pk, action)
+        if outcome.kind == _Outcome.MISSING:
             for request_id in request_ids:
                 await self.reply(action=action, errors=[NOT_FOUND_MESSAGE], status=404, request_id=request_id)  # type: ignore[attr-defined]
             return
-        except (APIException, DjangoPermissionDenied):
+        if outcome.kind == _Outcome.DENIED:
             return
         for request_id in request_ids:
-            await self.reply(action=action, data=data, status=200, request_id=request_id)  # type: ignore[attr-defined]
+            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id)  # type: ignore[attr-defined]
+
+    async def _observed_outcome(self, pk: Any, action: str) -> _Outcome:
+        """What this socket's subscribers get for an event: computed here, or shared with the other
+        sockets of this class in this process when it cannot depend on the subscriber."""
+        event = _current_event.get()
+        if event is None or not _shares_instance_data(self):
+            return await self._compute_outcome(pk, action, shared=False)
+        key = (event, type(self), action)
+        loop = asyncio.get_running_loop()
+        entry = _shared_outcomes.get(key)
+        if entry is not None and entry[0] is loop:
+            shared: _Outcome | None = await asyncio.shield(entry[1])
+            if shared is not None:
+                return shared
+            return await self._compute_outcome(pk, action, shared=False)
+        future: asyncio.Future[_Outcome | None] = loop.create_future()
+        _shared_outcomes[key] = (loop, future)
+        while len(_shared_outcomes) > _SHARED_OUTCOMES_KEPT:
+            _shared_outcomes.popitem(last=False)
+        outcome: _Outcome | None = None
+        try:
+            outcome = await self._compute_outcome(pk, action, shared=True)
+            return outcome
+        finally:
+            # A serializer that read its context (the user, the request) made a per-subscriber result.
+            usable = outcome if outcome is not None and not outcome.context_used else None
+            if usable is None:
+                _shared_outcomes.pop(key, None)
+            if not future.done():
+                future.set_result(usable)
+
+    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> _Outcome:
+        try:
+            if shared:
+                data, context_used = await database_sync_to_async(self._shared_instance_data)(pk=pk, action=action)
+            else:
+                data = await database_sync_to_async(self._observed_instance_data)(pk=pk, action=action)
+                context_used = True
+        except (Http404, ObjectDoesNotExist, NotFound):
+            return _Outcome(_Outcome.MISSING)
+        except (APIException, DjangoPermissionDenied):
+            return _Outcome(_Outcome.DENIED)
+        return _Outcome(_Outcome.DATA, data, _encode(data), context_used)
+
+    def _shared_instance_data(self, pk: Any, action: str) -> tuple[Any, bool]:
+        """:meth:`_observed_instance_data` for a class whose defaults make it subscriber-independent;
+        the serializer gets a context that is only built (and flagged) if it is read."""
+        kwargs = {"pk": pk}
+        instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)  # type: ignore[attr-defined]
+        serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
+        context = _LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
+        data = serializer_class(instance=instance, context=context).data
+        return data, context.used
 
     def _observed_instance_data(self, pk: Any, action: str) -> Any:
         """Read the object through ``get_queryset`` (so per-user filtering applies) and serialize it."""
@@ -242,3 +323,113 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
         return serializer.data
+
+
+class _Outcome:
+    """What an event means for a socket's subscribers: data (with its JSON), not found, or nothing."""
+
+    DATA, MISSING, DENIED = "data", "missing", "denied"
+    __slots__ = ("context_used", "data", "kind", "text")
+
+    def __init__(self, kind: str, data: Any = None, text: str | None = None, context_used: bool = False) -> None:
+        self.kind = kind
+        self.data = data
+        self.text = text
+        self.context_used = context_used
+
+
+#: Recent events' shared outcomes, per (event id, consumer class, action); a handful is plenty,
+#: since every socket of a process handles an event within moments of the others.
+_shared_outcomes: OrderedDict[tuple[str, type, str], tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = (
+    OrderedDict()
+)
+_SHARED_OUTCOMES_KEPT = 256
+
+#: The defaults that make a subscriber's data independent of who it is.
+_DEFAULT_PATH = ("get_queryset", "filter_queryset", "get_object", "get_serializer", "get_serializer_class")
+_DEFAULT_PERMISSIONS = ("get_permissions", "check_object_permissions", "acheck_object_permissions")
+_shareable_classes: dict[type, bool] = {}
+
+
+def _shares_instance_data(consumer: Any) -> bool:
+    """Whether every socket of this consumer's class gets the same data for an event: the class keeps
+    the default queryset, serializer and object-permission path (no filter backends, no permission
+    with an object check) and reads the object with the default ``_observed_instance_data``.  The
+    serializer's context is checked per event (:class:`_LazyContext`)."""
+    cls = type(consumer)
+    static = _shareable_classes.get(cls)
+    if static is None:
+        from ..generics import GenericAsyncAPIConsumer
+
+        static = _shareable_classes[cls] = (
+            getattr(cls, "_observed_instance_data", None) is ObserverModelInstanceMixin._observed_instance_data
+            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PATH)
+            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PERMISSIONS)
+            and getattr(cls, "get_permissions", None) is AsyncAPIConsumer.get_permissions
+        )
+    if not static or consumer.filter_backends:
+        return False
+    return not any(needs_object_check(permission) for permission in consumer._default_permissions())
+
+
+def _encode(data: Any) -> str | None:
+    """The JSON text of ``data`` once for every socket; ``None`` leaves encoding (and its errors) to ``reply``."""
+    try:
+        return codec.dumps(data)
+    except (TypeError, ValueError):
+        return None
+
+
+class _LazyContext(dict):  # type: ignore[type-arg]
+    """A serializer context built on first read; ``used`` tells whether the serializer read it."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        super().__init__()
+        self._build: Callable[[], dict[str, Any]] | None = build
+        self.used = False
+
+    def _load(self) -> None:
+        self.used = True
+        if self._build is not None:
+            build, self._build = self._build, None
+            super().update(build())
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._load()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._load()
+        return super().values()
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        self._load()
+        return dict(super().items())
+
+    def __repr__(self) -> str:
+        self._load()
+        return super().__repr__()

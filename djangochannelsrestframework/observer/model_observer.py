@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from rest_framework.serializers import BaseSerializer
 
-from .base_observer import BaseObserver, logger, send_to_groups
+from .base_observer import BaseObserver, listened_groups, logger, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
 _BATCH_ATTR = "_dcrf_observer_batch"
@@ -162,6 +162,12 @@ class ModelObserver(BaseObserver):
         self.id = uuid4()
         self.serializer_class = serializer_class
         self.many_to_many = many_to_many
+        #: True when the groups hook names groups from the primary key only, which a save cannot
+        #: change: the row's groups before a save are then known without reading it back.
+        self.groups_from_pk_only = False
+        #: When set, each change's messages carry an ``event`` id, the same for every group; instance
+        #: subscriptions use it to read and serialize the object once per event, not per subscriber.
+        self.tag_events = False
         self._model_cls: type[Model] | None = None
         self.model_cls = model_cls
 
@@ -224,7 +230,7 @@ class ModelObserver(BaseObserver):
     def pre_save_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
         """Remember the groups the row is in before the save, reading it back only when the groups
         depend on the instance and this transaction has not seen the row yet."""
-        if not self.groups_depend_on_instance or instance.pk is None:
+        if not self.groups_depend_on_instance or self.groups_from_pk_only or instance.pk is None:
             return
         connection = connections[using]
         if connection.in_atomic_block:
@@ -297,16 +303,21 @@ class ModelObserver(BaseObserver):
         stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)
         if stash is not None and self.id in stash:
             return stash.pop(self.id)  # type: ignore[no-any-return]
-        if action is Action.CREATE or not self.groups_depend_on_instance:
+        if action is Action.CREATE or not self.groups_depend_on_instance or self.groups_from_pk_only:
             return None
         return self._groups_of(instance)
+
+    def _groups_fixed_by_pk(self, first: Model, last: Model) -> bool:
+        """Whether two states of a row are certainly in the same groups."""
+        return not self.groups_depend_on_instance or (self.groups_from_pk_only and first.pk == last.pk)
 
     def _record(self, instance: Model, action: Action, using: str) -> None:
         connection = connections[using]
         old_groups = self._take_old_groups(instance, action)
         if not connection.in_atomic_block:
+            # Sent at once: no later edit can reach the instance before it is serialized.
             row = _Row(self, old_groups)
-            row.events.append(_Event(None, action, _snapshot(instance)))
+            row.events.append(_Event(None, action, instance))
             send_to_groups(self._net_messages(row, row.events))
             return
         batch = _batch_for(connection)
@@ -325,14 +336,18 @@ class ModelObserver(BaseObserver):
         first, last = survivors[0], survivors[-1]
         if first.action is Action.CREATE and last.action is Action.DELETE:
             return []
+        new = set() if last.action is Action.DELETE else self._groups_of(last.instance)
         if first.action is Action.CREATE:
             old: set[str] = set()
         elif row.old_groups is not None:
             old = row.old_groups
+        elif last.action is not Action.DELETE and self._groups_fixed_by_pk(first.instance, last.instance):
+            old = new
         else:
             old = self._groups_of(first.instance)
-        new = set() if last.action is Action.DELETE else self._groups_of(last.instance)
-        return self.generate_messages(last.instance, old, new)
+        # Groups nobody listens to (known only for an in-process layer) cost no serialization.
+        listened = listened_groups(old | new)
+        return self.generate_messages(last.instance, old & listened, new & listened)
 
     def generate_messages(self, instance: Model, old_groups: set[str], new_groups: set[str]) -> list[dict[str, Any]]:
         """Delete messages to groups the instance left, update to those it stayed in, create to new
@@ -346,6 +361,8 @@ class ModelObserver(BaseObserver):
             if not groups:
                 continue
             payload = self.serialize(instance, action)
+            if self.tag_events:
+                payload["event"] = uuid4().hex
             messages.extend({**payload, "group": group} for group in sorted(groups))
         return messages
 

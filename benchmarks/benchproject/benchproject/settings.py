@@ -28,9 +28,13 @@ DATABASES = {
     }
 }
 
+# BENCH_LAYER=stock: channels' InMemoryChannelLayer as shipped; otherwise the same layer sweeping
+# expired entries once a second instead of on every call (bench/layers.py explains why).
+_LAYERS = {"stock": "channels.layers.InMemoryChannelLayer", "sweeping": "bench.layers.SweepingInMemoryChannelLayer"}
+
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        "BACKEND": _LAYERS[os.environ.get("BENCH_LAYER", "sweeping")],
         # The default capacity (100 per channel) silently drops bursts; measure the framework, not the layer.
         "CONFIG": {"capacity": 1_000_000, "expiry": 120},
     }

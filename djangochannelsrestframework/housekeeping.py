@@ -1,0 +1,58 @@
+"""Database connection housekeeping for consumers, without a worker-thread round trip per message.
+
+Channels' ``AsyncConsumer.dispatch`` closes stale database connections (past ``CONN_MAX_AGE``, or
+broken by an error) before every handler, through a hop to the database thread.  That hop costs
+more than the rest of an action round trip.  Our consumers run the same housekeeping:
+
+- at most once per ``connection_housekeeping_interval`` seconds, process-wide, before a handler;
+- before the next handler whenever a handler failed with a database error, so a connection the
+  server dropped is replaced on the next message instead of failing every later one.
+
+Database work that goes through ``database_sync_to_async`` (sync actions, sync permissions, the
+generic mixins) closes old connections before and after each call in its own thread, as before.
+"""
+
+from __future__ import annotations
+
+import time
+
+from channels.db import aclose_old_connections
+from django.db import Error as DjangoDatabaseError
+
+#: Seconds between two housekeeping runs (process-wide); 0 runs it before every handler, like channels.
+DEFAULT_INTERVAL = 1.0
+
+
+class ConnectionHousekeeping:
+    """When the database thread last closed stale connections, and whether it must do so again now."""
+
+    def __init__(self) -> None:
+        self.last_run = float("-inf")
+        self.due = False
+
+    def mark_due(self) -> None:
+        """Run housekeeping before the next handler (a handler just failed with a database error)."""
+        self.due = True
+
+    def note_exception(self, exc: BaseException) -> None:
+        """Mark housekeeping due if ``exc`` comes from the database."""
+        if isinstance(exc, DjangoDatabaseError):
+            self.due = True
+
+    def needed(self, interval: float) -> bool:
+        return self.due or time.monotonic() - self.last_run >= interval
+
+    async def run(self) -> None:
+        """Close stale connections of the database thread (``sync_to_async``'s thread)."""
+        # Claimed before the hop, so concurrent consumers do not queue up behind one another.
+        self.due = False
+        self.last_run = time.monotonic()
+        await aclose_old_connections()
+
+    async def run_if_needed(self, interval: float) -> None:
+        if self.needed(interval):
+            await self.run()
+
+
+#: The process-wide state; every consumer shares it because they share the database thread.
+housekeeping = ConnectionHousekeeping()
