@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing but Python 3.10+ and a clone.
 
-    python3 dev.py demo            # serve the demo at http://127.0.0.1:8000/
+    python3 dev.py demo [--port N] # serve the demo at http://127.0.0.1:8000/ (or port N)
     python3 dev.py test [ARGS]     # run the test suite (ARGS go to pytest)
     python3 dev.py lint            # ruff, mypy and the documentation build
     python3 dev.py ci              # test + lint; non-zero exit on any failure
@@ -117,18 +117,34 @@ def demo_serve_command(python: str | os.PathLike[str], host: str = DEMO_HOST, po
     return [str(python), str(EXAMPLE / "manage.py"), "runserver", f"{host}:{port}"]
 
 
+def demo_port(args: list[str]) -> int:
+    """The port from ``--port N`` (or ``--port=N``), else the default."""
+    for index, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if arg.startswith("--port=") else None
+        if arg == "--port" and index + 1 < len(args):
+            value = args[index + 1]
+        if value is not None:
+            if not value.isdigit() or not 0 < int(value) < 65536:
+                raise SystemExit(f"dev.py demo: --port wants a port number, got {value!r}")
+            return int(value)
+    if args:
+        raise SystemExit(f"dev.py demo: unknown arguments {' '.join(args)!r} (only --port N)")
+    return DEMO_PORT
+
+
 def cmd_demo(args: list[str]) -> int:
+    port = demo_port(args)
     python = ensure_env("demo")
     env = demo_env()
     for command in demo_prepare_commands(python):
         run(command, cwd=EXAMPLE, env=env)
     print()
-    print(f"  Demo: http://{DEMO_HOST}:{DEMO_PORT}/")
+    print(f"  Demo: http://{DEMO_HOST}:{port}/")
     print("  Logins: " + ", ".join(f"{name} / {password}" for name, password in DEMO_USERS))
     print("  Stop with Ctrl-C.")
     print(flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        run(demo_serve_command(python), cwd=EXAMPLE, env=env)
+        run(demo_serve_command(python, port=port), cwd=EXAMPLE, env=env)
     return 0
 
 

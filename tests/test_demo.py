@@ -278,3 +278,22 @@ async def test_only_the_host_renames_or_deletes_and_messages_stay_in_their_room(
         {"errors": [], "data": {"pk": red}, "action": "delete", "response_status": 204, "request_id": 3},
         {"errors": [], "data": [], "action": "present", "response_status": 200, "request_id": 2},
     ]
+
+
+@pytest.mark.parametrize(("args", "port"), [([], dev.DEMO_PORT), (["--port", "8123"], 8123), (["--port=9001"], 9001)])
+def test_demo_port_option(args, port):
+    assert dev.demo_port(args) == port
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "http"], "dev.py demo: --port wants a port number, got 'http'"),
+        (["--port=70000"], "dev.py demo: --port wants a port number, got '70000'"),
+        (["--workers", "2"], "dev.py demo: unknown arguments '--workers 2' (only --port N)"),
+    ],
+)
+def test_demo_rejects_bad_arguments(args, message):
+    with pytest.raises(SystemExit) as raised:
+        dev.demo_port(args)
+    assert str(raised.value) == message
