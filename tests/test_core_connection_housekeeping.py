@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,18 +21,14 @@ from django.db import InterfaceError, OperationalError
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.housekeeping import ConnectionHousekeeping, housekeeping
+from tests.services import require
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def postgresql() -> None:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL not reachable on 127.0.0.1, but CI=true requires it")
-        pytest.skip("PostgreSQL not reachable on 127.0.0.1")
+    require("PostgreSQL")
 
 
 def probe(scenario: str, interval: float = 1.0) -> list[dict[str, Any]]:

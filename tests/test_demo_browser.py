@@ -13,7 +13,6 @@ import base64
 import os
 import re
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import dev
+from tests.services import require, required
 from tests.test_demo import DemoServer, free_port, prepare_database, start_server, stop
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,21 +36,6 @@ LIVE = 2_000  # ms: how soon a change must show in the other browser
 pytestmark = pytest.mark.timeout(240)
 
 
-def _required(reason: str) -> None:
-    """Skip locally; under CI=true a missing requirement is a failure."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}, but CI=true requires it")
-    pytest.skip(reason)
-
-
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @dataclass
 class Demo:
     name: str
@@ -61,7 +46,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
-        _required(f"{CHROMIUM} is missing (apt-get install chromium)")
+        required(f"{CHROMIUM} is missing (apt-get install chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -90,9 +75,7 @@ def _recreate_database(drop_only: bool = False) -> None:
 
 
 def _postgres_redis_demo(workdir: Path) -> Iterator[Demo]:
-    missing = [name for name, port in (("Redis", 6379), ("PostgreSQL", 5432)) if not _reachable(port)]
-    if missing:
-        _required(f"{' and '.join(missing)} not reachable on 127.0.0.1")
+    require("Redis", "PostgreSQL")
     import redis
 
     redis.Redis.from_url(DEMO_REDIS_URL).flushdb()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,27 +20,15 @@ from channels.layers import channel_layers
 from django.test import override_settings
 
 from tests.observer_consumers import ItemActivityConsumer
+from tests.services import require
 from tests.settings_services import REDIS_LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def services() -> None:
-    missing = [name for name, port in (("Redis", 6379), ("PostgreSQL", 5432)) if not _reachable(port)]
-    if missing:
-        reason = f"{' and '.join(missing)} not reachable on 127.0.0.1"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}, but CI=true requires the services")
-        pytest.skip(reason)
+    require("Redis", "PostgreSQL")
 
 
 def write_in_another_process(layer: str) -> dict:
