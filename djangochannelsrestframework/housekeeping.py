@@ -30,16 +30,13 @@ class ConnectionHousekeeping:
         self.last_run = float("-inf")
         self.due = False
 
-    def mark_due(self) -> None:
-        """Run housekeeping before the next handler (a handler just failed with a database error)."""
-        self.due = True
-
     def note_exception(self, exc: BaseException) -> None:
         """Mark housekeeping due if ``exc`` comes from the database."""
         if isinstance(exc, DjangoDatabaseError):
             self.due = True
 
     def needed(self, interval: float) -> bool:
+        """Whether a database error is pending or ``interval`` seconds passed since the last run."""
         return self.due or time.monotonic() - self.last_run >= interval
 
     async def run(self) -> None:
@@ -48,10 +45,6 @@ class ConnectionHousekeeping:
         self.due = False
         self.last_run = time.monotonic()
         await aclose_old_connections()
-
-    async def run_if_needed(self, interval: float) -> None:
-        if self.needed(interval):
-            await self.run()
 
 
 #: The process-wide state; every consumer shares it because they share the database thread.

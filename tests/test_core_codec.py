@@ -12,6 +12,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from djangochannelsrestframework import codec
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
 
 
 def test_compact_output() -> None:
@@ -135,3 +136,27 @@ def test_results_too_deep_for_any_encoder_are_type_errors() -> None:
         value = [value]
     with pytest.raises(TypeError, match="^Content is nested too deeply to encode$"):
         codec.dumps(value)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "request_id"),
+    [
+        ({"pk": 1, "name": 'é "quoted"', "tags": [1, 2.5, None, True]}, 200, 7),
+        ({"pk": 1}, 204, "req-1"),
+        ([], 200, None),
+        ("text", 201, 2**40),
+    ],
+)
+async def test_reply_encoded_sends_the_frame_reply_sends(data, status, request_id):
+    """Instance-subscription events splice pre-encoded data into the envelope; the bytes on the wire
+    must be those of ``reply``."""
+    consumer = AsyncAPIConsumer()
+    sent: list[str] = []
+
+    async def capture(message):
+        sent.append(message["text"])
+
+    consumer.base_send = capture
+    await consumer.reply(action="update", data=data, status=status, request_id=request_id)
+    await consumer.reply_encoded("update", data, codec.dumps(data), status=status, request_id=request_id)
+    assert sent[0] == sent[1]

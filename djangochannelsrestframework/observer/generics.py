@@ -29,7 +29,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 
 from .. import codec
-from ..consumers import APIConsumerMetaclass, AsyncAPIConsumer
+from ..consumers import APIConsumerMetaclass
 from ..decorators import action
 from ..exceptions import NOT_FOUND_MESSAGE
 from ..mixins import RetrieveModelMixin
@@ -365,7 +365,6 @@ def _shares_instance_data(consumer: Any) -> bool:
             getattr(cls, "_observed_instance_data", None) is ObserverModelInstanceMixin._observed_instance_data
             and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PATH)
             and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PERMISSIONS)
-            and getattr(cls, "get_permissions", None) is AsyncAPIConsumer.get_permissions
         )
     if not static or consumer.filter_backends:
         return False
