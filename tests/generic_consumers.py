@@ -407,19 +407,6 @@ async def ask(communicator: WebsocketCommunicator, message: dict[str, Any]) -> A
     return await communicator.receive_json_from(timeout=5)
 
 
-def reply(
-    action: Any, data: Any = None, status: int = 200, request_id: Any = None, errors: Any = None
-) -> dict[str, Any]:
-    """The reply envelope, for comparisons."""
-    return {
-        "errors": errors if errors is not None else [],
-        "data": data,
-        "action": action,
-        "response_status": status,
-        "request_id": request_id,
-    }
-
-
 # -- the documentation's view_as_consumer example, as written ------------------------------------
 
 

@@ -9,13 +9,10 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from tests.core_consumers import EchoConsumer, allow_connection_housekeeping  # noqa: F401
+from tests.envelope import reply
 
 NOT_AN_OBJECT = ["Message must be a JSON object."]
 ACTION_NOT_STRING = [{"action": ["Action must be a string."]}]
-
-
-def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
-    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
 
 
 def bad_frame(errors: list[Any], status: int = 400) -> dict:

@@ -13,10 +13,7 @@ from djangochannelsrestframework.consumers import APIConsumerMetaclass, AsyncAPI
 from djangochannelsrestframework.decorators import action
 from tests.app.models import Item
 from tests.core_consumers import EchoConsumer, GroupConsumer, allow_connection_housekeeping  # noqa: F401
-
-
-def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
-    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
+from tests.envelope import reply
 
 
 @pytest.fixture

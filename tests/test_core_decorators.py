@@ -18,12 +18,9 @@ from tests.core_consumers import (  # noqa: F401
     TaskConsumer,
     allow_connection_housekeeping,
 )
+from tests.envelope import reply
 
 TOO_MANY = ["Too many detached actions are running on this connection; wait for one to finish."]
-
-
-def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
-    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
 
 
 async def connect(consumer_class: type) -> WebsocketCommunicator:

@@ -20,12 +20,9 @@ from websockets.exceptions import InvalidStatus
 
 from tests.asgi import application
 from tests.core_consumers import TaskConsumer, allow_connection_housekeeping  # noqa: F401
+from tests.envelope import reply
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
-    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
 
 
 def free_port() -> int:

@@ -24,6 +24,7 @@ from djangochannelsrestframework.permissions import (
     WrappedDRFPermission,
 )
 from tests.core_consumers import allow_connection_housekeeping  # noqa: F401
+from tests.envelope import reply
 
 DENIED = ["You do not have permission to perform this action."]
 
@@ -354,10 +355,6 @@ class RecordingPermission(BasePermission):
     async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
         RecordingPermission.calls.append({"action": action, **kwargs})
         return True
-
-
-def reply(action: Any, data: Any = None, errors: Any = (), status: int = 200, request_id: Any = None) -> dict:
-    return {"errors": list(errors), "data": data, "action": action, "response_status": status, "request_id": request_id}
 
 
 async def finish(communicator: WebsocketCommunicator) -> None:

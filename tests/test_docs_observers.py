@@ -24,6 +24,7 @@ from docs.examples.observers_model import ItemFeedConsumer, MyCommentsConsumer
 from docs.examples.observers_signal import ShippingConsumer, order_shipped
 from docs.examples.observers_transactions import abandoned_order, partial_import, restock, unobserved_writes
 from tests.app.models import Comment, Item
+from tests.envelope import reply
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -36,10 +37,6 @@ def shown(page: str, *messages: Any) -> None:
     for message in messages:
         line = json.dumps(message, ensure_ascii=False)
         assert line in text, f"{page} does not show {line}"
-
-
-def reply(action: str, data: Any = None, status: int = 200, request_id: Any = None) -> dict[str, Any]:
-    return {"errors": [], "data": data, "action": action, "response_status": status, "request_id": request_id}
 
 
 async def connect(consumer_class: Any, user: Any = None) -> WebsocketCommunicator:

@@ -12,6 +12,7 @@ from djangochannelsrestframework.consumers import GenericAsyncAPIConsumer as Gen
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import ListModelMixin
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     ContextItemConsumer,
     HookedItemConsumer,
@@ -23,7 +24,6 @@ from tests.generic_consumers import (
     StrictItemConsumer,
     ask,
     open_socket,
-    reply,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,8 @@ from django.urls import re_path
 
 from djangochannelsrestframework.consumers import view_as_consumer
 from docs.examples import generics_consumers, generics_filtering, generics_mixins, generics_pagination, generics_views
-from tests.generic_consumers import UserConsumer, UserViewSet, ask, open_socket, reply
+from tests.envelope import reply
+from tests.generic_consumers import UserConsumer, UserViewSet, ask, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
@@ -124,7 +125,7 @@ async def test_seed_create_with_password_gives_the_documented_reply(seed_users: 
     data = {"username": "new_user_4", "password": "testpassword123", "email": "4@example.com"}
     async with open_socket(UserConsumer) as ws:
         assert await ask(ws, {"action": "create", "request_id": REQUEST_ID, "data": data}) == reply(
-            "create", {"email": "4@example.com", "id": 4, "username": "new_user_4"}, 201, REQUEST_ID
+            "create", {"email": "4@example.com", "id": 4, "username": "new_user_4"}, status=201, request_id=REQUEST_ID
         )
     assert (await User.objects.aget(pk=4)).check_password("testpassword123")
 
@@ -144,7 +145,7 @@ async def test_seed_delete(seed_users: list[User]) -> None:
     await User.objects.acreate(username="new user 4", email="4@example.com")
     async with open_socket(UserConsumer) as ws:
         assert await ask(ws, {"action": "delete", "request_id": REQUEST_ID, "pk": 4}) == reply(
-            "delete", None, 204, REQUEST_ID
+            "delete", None, status=204, request_id=REQUEST_ID
         )
     assert not await User.objects.filter(pk=4).aexists()
 

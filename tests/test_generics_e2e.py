@@ -12,7 +12,8 @@ from websockets.asyncio.client import connect
 
 from djangochannelsrestframework.view_consumer import view_as_consumer
 from tests.app.models import Item
-from tests.generic_consumers import ItemConsumer, ItemViewSet, StreamedItemConsumer, reply
+from tests.envelope import reply
+from tests.generic_consumers import ItemConsumer, ItemViewSet, StreamedItemConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,6 +11,7 @@ from rest_framework.filters import OrderingFilter
 from djangochannelsrestframework.filters import query_dict_from_message
 from djangochannelsrestframework.mixins import RetrieveModelMixin
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     ItemFilterSet,
     ThreeByCursor,
@@ -19,7 +20,6 @@ from tests.generic_consumers import (
     ask,
     filtered_consumer,
     open_socket,
-    reply,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

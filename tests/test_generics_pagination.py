@@ -12,6 +12,7 @@ from djangochannelsrestframework.pagination import (
     WebsocketPageNumberPagination,
 )
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     ItemConsumer,
     SettingsPaginatedConsumer,
@@ -21,7 +22,6 @@ from tests.generic_consumers import (
     ask,
     filtered_consumer,
     open_socket,
-    reply,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -175,7 +175,9 @@ async def test_page_number_uses_the_page_size_setting(items: list[dict[str, Any]
 async def test_cursor_pages_follow_next(items: list[dict[str, Any]]) -> None:
     async with open_socket(filtered_consumer(ThreeByCursor)) as ws:
         first = await ask(ws, {"action": "list", "request_id": 1})
-        assert first == reply("list", {"results": items[:3], "next": first["data"]["next"], "previous": None}, 200, 1)
+        assert first == reply(
+            "list", {"results": items[:3], "next": first["data"]["next"], "previous": None}, status=200, request_id=1
+        )
         assert isinstance(first["data"]["next"], str)
 
         second = await ask(ws, {"action": "list", "cursor": first["data"]["next"], "request_id": 2})

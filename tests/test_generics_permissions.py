@@ -9,6 +9,7 @@ from rest_framework import permissions as drf_permissions
 
 from djangochannelsrestframework import permissions
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     DRFEvenValuesOnly,
     DRFNamedPublic,
@@ -16,7 +17,6 @@ from tests.generic_consumers import (
     ask,
     item_consumer_with,
     open_socket,
-    reply,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     SlowStreamedItemConsumer,
     StreamedCursorConsumer,
@@ -14,7 +15,6 @@ from tests.generic_consumers import (
     StreamedPageNumberConsumer,
     ask,
     open_socket,
-    reply,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

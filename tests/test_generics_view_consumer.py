@@ -13,6 +13,7 @@ from django.urls import path
 from djangochannelsrestframework import consumers
 from djangochannelsrestframework.view_consumer import DjangoViewAsConsumer, view_as_consumer
 from tests.app.models import Item
+from tests.envelope import reply
 from tests.generic_consumers import (
     DRFItemView,
     ItemViewSet,
@@ -24,7 +25,6 @@ from tests.generic_consumers import (
     missing_view,
     open_socket,
     path_view,
-    reply,
     streaming_view,
     teapot_view,
     template_view,

@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
 from tests.app.models import Board, Item
+from tests.envelope import connect, reply
 from tests.observer_consumers import (
     BoardInstanceConsumer,
     GuardedItemConsumer,
@@ -16,18 +17,6 @@ from tests.observer_consumers import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def reply(action, data=None, status=200, request_id=None, errors=None):
-    return {"errors": errors or [], "data": data, "action": action, "response_status": status, "request_id": request_id}
-
-
-async def connect(consumer_class, **scope):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    communicator.scope.update(scope)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def subscribe(communicator, pk, request_id):

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from djangochannelsrestframework.observer.base_observer import clean_group_name
 from tests.app.models import Board, Item
+from tests.envelope import connect
 from tests.observer_consumers import ItemActivityConsumer, TeamBoardsConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def connect(consumer_class, **scope):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    communicator.scope.update(scope)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def subscribed(request_id=1):

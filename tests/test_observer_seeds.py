@@ -6,23 +6,15 @@ import logging
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import override_settings
 
 from djangochannelsrestframework.observer.base_observer import send_to_groups
 from tests.app.models import Comment, Item
+from tests.envelope import connect
 from tests.observer_consumers import AllCommentsConsumer, ChatConsumer, ItemActivityConsumer, MyCommentsConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def connect(consumer_class, **scope):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    communicator.scope.update(scope)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 @database_sync_to_async

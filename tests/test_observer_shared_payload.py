@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.observer.generics import _shares_instance_data
 from tests.app.models import Item
+from tests.envelope import connect, reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,18 +70,6 @@ class OwnItemsConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
 
     def get_queryset(self, **kwargs: Any) -> Any:
         return Item.objects.filter(name__startswith=self.scope.get("viewer", ""))
-
-
-def reply(action, data=None, status=200, request_id=None, errors=None):
-    return {"errors": errors or [], "data": data, "action": action, "response_status": status, "request_id": request_id}
-
-
-async def connect(consumer_class, **scope):
-    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
-    communicator.scope.update(scope)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def subscribe(communicator, pk, request_id):

@@ -1,0 +1,30 @@
+"""What tests expect on the wire: the reply envelope, and a connected communicator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from channels.testing import WebsocketCommunicator
+
+
+def reply(
+    action: Any, data: Any = None, *, errors: Iterable[Any] | None = (), status: int = 200, request_id: Any = None
+) -> dict[str, Any]:
+    """The standard reply envelope, with its keys in the order they are sent."""
+    return {
+        "errors": list(errors or ()),
+        "data": data,
+        "action": action,
+        "response_status": status,
+        "request_id": request_id,
+    }
+
+
+async def connect(consumer_class: Any, **scope: Any) -> WebsocketCommunicator:
+    """A communicator connected to ``consumer_class``, with ``scope`` entries added (e.g. ``user``)."""
+    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
+    communicator.scope.update(scope)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
