@@ -3,9 +3,14 @@
 ``DCRF_LAYER=pubsub`` selects ``RedisPubSubChannelLayer``; anything else ``RedisChannelLayer``.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 from tests.settings import *  # noqa: F403
+
+#: Channel-layer key prefix per checkout, so two checkouts testing on one Redis never share groups.
+REDIS_PREFIX = "dcrf-test-" + hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
 
 DATABASES = {
     "default": {
@@ -18,10 +23,13 @@ DATABASES = {
 }
 
 REDIS_LAYERS = {
-    "core": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [("127.0.0.1", 6379)]}},
+    "core": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [("127.0.0.1", 6379)], "prefix": REDIS_PREFIX},
+    },
     "pubsub": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": ["redis://127.0.0.1:6379"]},
+        "CONFIG": {"hosts": ["redis://127.0.0.1:6379"], "prefix": REDIS_PREFIX},
     },
 }
 CHANNEL_LAYERS = {"default": REDIS_LAYERS["pubsub" if os.environ.get("DCRF_LAYER") == "pubsub" else "core"]}

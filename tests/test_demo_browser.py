@@ -10,6 +10,7 @@ of every step go to ``test-output/browser/<variant>/``.  Chromium must be at /us
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import shutil
@@ -28,7 +29,8 @@ from tests.test_demo import DemoServer, free_port, prepare_database, start_serve
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "browser"
-DEMO_DATABASE = "dcrf_demo_test"
+#: Per checkout, so two checkouts running this test on one server never drop each other's database.
+DEMO_DATABASE = "dcrf_demo_test_" + hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
 #: A Redis database of its own, so other tests' groups never meet the demo's.
 DEMO_REDIS_URL = "redis://127.0.0.1:6379/7"
 LIVE = 2_000  # ms: how soon a change must show in the other browser
