@@ -5,6 +5,8 @@
     python3 dev.py test [ARGS]     # run the test suite (ARGS go to pytest)
     python3 dev.py lint            # ruff, mypy and the documentation build
     python3 dev.py ci              # test + lint; non-zero exit on any failure
+    python3 dev.py matrix [ARGS]   # nox: build and check the wheel, run the suite on it at every
+                                   # corner of the supported versions, and a DCRF 1.3 project on it
 
 The first run creates ``.venv`` in the repository and installs the package in editable
 mode with the extras a command needs.  Later runs reuse it and reinstall only when
@@ -197,7 +199,13 @@ def cmd_ci(args: list[str]) -> int:
     return run_steps(steps)
 
 
-COMMANDS = {"demo": cmd_demo, "test": cmd_test, "lint": cmd_lint, "ci": cmd_ci}
+def cmd_matrix(args: list[str]) -> int:
+    python = ensure_env("ci")
+    run([python, "-m", "nox", "--noxfile", ROOT / "noxfile.py", *args])
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "test": cmd_test, "lint": cmd_lint, "ci": cmd_ci, "matrix": cmd_matrix}
 
 
 def main(argv: list[str]) -> int:

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import djangochannelsrestframework
+
 from .live_server import serve
+
+SUITE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header() -> str:
+    package = djangochannelsrestframework
+    return f"djangochannelsrestframework {package.__version__} from {package.__file__}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``DCRF_EXPECT_INSTALLED=1`` (noxfile.py) refuse to run on the checkout's package."""
+    if os.environ.get("DCRF_EXPECT_INSTALLED") != "1":
+        return
+    location = Path(djangochannelsrestframework.__file__).resolve()
+    if SUITE_ROOT in location.parents or "site-packages" not in location.parts:
+        raise pytest.UsageError(f"DCRF_EXPECT_INSTALLED=1 but the package was imported from {location}")
 
 
 @pytest.fixture

@@ -1,0 +1,155 @@
+"""What users install, tested where they are: the built wheel, on every corner of the supported ranges.
+
+    nox -s dist              # build the wheel and sdist into dist/ and check their file lists
+    nox -s "tests(oldest)"   # the suite against the wheel with the oldest supported versions
+    nox -s dcrf_project      # a DCRF 1.3 project (pinned channels 4.1.0) run on DCRF, then on ours
+
+``.ci/run`` runs every session (``python3 dev.py matrix``).  The test sessions copy the suite into a
+temporary folder without the package, so ``import djangochannelsrestframework`` can only find the
+installed wheel (``tests/conftest.py`` checks this when ``DCRF_EXPECT_INSTALLED=1``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+PACKAGE = "djangochannelsrestframework"
+#: What the suite needs beside itself: tests import the docs' examples and the demo project.
+SUITE_FILES = ("tests", "docs", "example", "README.md", "pyproject.toml", "dev.py")
+DCRF_PROJECT = ROOT / "tests" / "projects" / "dcrf13_project"
+
+nox.options.sessions = ["dist", "tests", "dcrf_project"]
+nox.options.reuse_existing_virtualenvs = False
+# uv (from the ci extra) creates and fills each session's environment in seconds; plain virtualenv
+# + pip is the fallback where uv is missing.
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_missing_interpreters = True
+
+#: The corners of the supported ranges in pyproject.toml ("newest" lets pip choose the newest).
+#: "oldest" installs from the sdist, the others from the wheel, so both artefacts are exercised.
+CORNERS: dict[str, list[str]] = {
+    "oldest": [
+        "Django==4.2.0",
+        "channels==4.1.0",
+        "djangorestframework==3.15.0",
+        "channels_redis==4.2.0",
+        "orjson==3.9.0",
+        "django-filter==24.1",
+        "daphne==4.1.0",
+    ],
+    "django4.2-newest": ["Django~=4.2.0", "channels~=4.3.0", "djangorestframework~=3.16.0"],
+    "django5.2-channels4.1": ["Django~=5.2.0", "channels==4.1.0", "djangorestframework==3.16.0"],
+    "newest": [],
+}
+
+
+def built(suffix: str) -> Path:
+    """The one artefact in dist/ ending with ``suffix`` (the dist session makes it)."""
+    found = sorted(DIST.glob(f"{PACKAGE}-*{suffix}"))
+    if len(found) != 1:
+        raise RuntimeError(f"expected one {suffix} in {DIST}, found {[p.name for p in found]}: run `nox -s dist`")
+    return found[0]
+
+
+def tracked_package_files() -> set[str]:
+    """The package's files as git knows them: each must be inside both artefacts."""
+    listing = subprocess.run(
+        ["git", "ls-files", PACKAGE], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    return {name for name in listing if not name.endswith(".pyc")}
+
+
+def check_contents(kind: str, names: set[str], expected: set[str]) -> None:
+    """Fail unless ``names`` (paths inside an artefact) hold every expected file and nothing of ours beside it."""
+    missing = sorted(expected - names)
+    if missing:
+        raise RuntimeError(f"the {kind} lacks {missing}")
+    for required in (f"{PACKAGE}/py.typed", f"{PACKAGE}/browsable/templates/{PACKAGE}/browsable_api.html"):
+        if required not in names:
+            raise RuntimeError(f"the {kind} lacks {required}")
+    stray = sorted(
+        name
+        for name in names
+        if name.split("/")[0] in {"tests", "docs", "example", "benchmarks"} or name.endswith((".pyc", "conftest.py"))
+    )
+    if stray:
+        raise RuntimeError(f"the {kind} carries files users must not get: {stray}")
+
+
+@nox.session(python=False)
+def dist(session: nox.Session) -> None:
+    """Build the wheel and sdist from this checkout and check what each carries."""
+    shutil.rmtree(DIST, ignore_errors=True)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    session.run(sys.executable, "-m", "build", "--outdir", str(DIST), str(ROOT))
+    expected = tracked_package_files()
+    wheel = built(".whl")
+    with zipfile.ZipFile(wheel) as archive:
+        wheel_names = {name for name in archive.namelist() if not name.startswith(f"{PACKAGE}-")}
+    check_contents("wheel", wheel_names, expected)
+    sdist = built(".tar.gz")
+    with tarfile.open(sdist) as archive:
+        top = sdist.name.removesuffix(".tar.gz") + "/"
+        sdist_names = {m.name.removeprefix(top) for m in archive.getmembers() if m.isfile()}
+    sdist_names = {name for name in sdist_names if not name.startswith(f"{PACKAGE}.egg-info/")}
+    check_contents("sdist", sdist_names, expected | {"LICENSE", "README.md", "pyproject.toml"})
+    session.log(f"wheel {wheel.name}: {len(wheel_names)} files")
+    for name in sorted(wheel_names):
+        session.log(f"  {name}")
+    session.log(f"sdist {sdist.name}: {len(sdist_names)} files")
+
+
+def copy_suite(session: nox.Session) -> Path:
+    """A copy of the suite with no package folder beside it, so only the installed package imports."""
+    target = Path(session.create_tmp()) / "suite"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "_build", "node_modules", "*.sqlite3", ".hypothesis")
+    for name in SUITE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=ignore)
+        else:
+            shutil.copy2(source, target / name)
+    if (target / PACKAGE).exists():
+        raise RuntimeError("the suite copy must not contain the package")
+    return target
+
+
+@nox.session
+@nox.parametrize("corner", list(CORNERS), ids=list(CORNERS))
+def tests(session: nox.Session, corner: str) -> None:
+    """The whole suite against the installed wheel (sdist for "oldest") with one corner's versions."""
+    artefact = built(".tar.gz") if corner == "oldest" else built(".whl")
+    session.install(f"{PACKAGE}[test] @ {artefact.as_uri()}", *CORNERS[corner])
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    suite = copy_suite(session)
+    session.chdir(suite)
+    env = {"DCRF_EXPECT_INSTALLED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *session.posargs, env=env)
+
+
+@nox.session
+@nox.parametrize("package", ["dcrf-1.3.0", "ours"], ids=["dcrf-1.3.0", "ours"])
+def dcrf_project(session: nox.Session, package: str) -> None:
+    """A project written for DCRF 1.3 with its own pins: its tests pass on DCRF and on our wheel."""
+    requirements = (DCRF_PROJECT / "requirements.txt").read_text().splitlines()
+    pins = [line for line in requirements if line.strip() and not line.startswith("#")]
+    if package == "ours":
+        pins = [pin for pin in pins if not pin.startswith(PACKAGE)] + [f"{PACKAGE} @ {built('.whl').as_uri()}"]
+    session.install(*pins)
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    project = Path(session.create_tmp()) / "dcrf13_project"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(DCRF_PROJECT, project, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    session.chdir(project)
+    session.run("python", "manage.py", "test", "-v", "2", env={"PYTHONDONTWRITEBYTECODE": "1"})
