@@ -31,7 +31,6 @@ from rest_framework.generics import get_object_or_404
 from .. import codec
 from ..consumers import APIConsumerMetaclass
 from ..decorators import action
-from ..exceptions import NOT_FOUND_MESSAGE
 from ..mixins import RetrieveModelMixin
 from ..permissions import needs_object_check
 from .model_observer import ModelObserver
@@ -253,11 +252,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
                 await self.reply_encoded("delete", data, text, status=204, request_id=request_id)  # type: ignore[attr-defined]
             return
         outcome = await self._observed_outcome(pk, action)
-        if outcome.kind == _Outcome.MISSING:
-            for request_id in request_ids:
-                await self.reply(action=action, errors=[NOT_FOUND_MESSAGE], status=404, request_id=request_id)  # type: ignore[attr-defined]
-            return
-        if outcome.kind == _Outcome.DENIED:
+        if outcome.kind != _Outcome.DATA:
+            # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
             return
         for request_id in request_ids:
             await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id)  # type: ignore[attr-defined]
