@@ -19,6 +19,7 @@ from djangochannelsrestframework import codec
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.view_consumer import view_as_consumer
+from tests.core_consumers import allow_connection_housekeeping  # noqa: F401
 from tests.envelope import reply
 from tests.generic_consumers import ask, open_socket
 
