@@ -1,11 +1,17 @@
 """JSON encoding and decoding of websocket frames.
 
 orjson does the work: it is several times faster than the standard library and
-natively handles the types DRF serializers produce (``ReturnDict``/``ReturnList``
-are dict/list subclasses, ``ErrorDetail`` is a str subclass), plus datetime, date,
-time and UUID.  ``_default`` covers the rest (Decimal, lazy translation strings,
-sets, ...).  Integers beyond 64 bits, which orjson refuses to encode and rounds
-to floats when decoding, are left to the standard library.
+natively handles plain dict, list, str, int and float, plus datetime, date, time
+and UUID.  ``_default`` covers the rest (Decimal, lazy translation strings, sets,
+...).  Integers beyond 64 bits, which orjson refuses to encode and rounds to
+floats when decoding, are left to the standard library.
+
+Subclasses of dict, list, str, int and float encode exactly as the standard
+library (and so DCRF) encodes them: a dict subclass through its ``items()`` (a
+``QueryDict`` gives each key's last value, an ``OrderedDict`` its own order), the
+others from the value they hold.  orjson would read a dict subclass's storage, so
+it passes subclasses to ``_default`` (``OPT_PASSTHROUGH_SUBCLASS``); plain types
+never get there.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.functional import Promise
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 DecodeError = orjson.JSONDecodeError
 
@@ -34,6 +40,17 @@ _LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
 def _default(value: Any) -> Any:
+    # Subclasses of the JSON types, as the standard library's encoder reads them.
+    if isinstance(value, dict):
+        return dict(value.items())
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Promise):

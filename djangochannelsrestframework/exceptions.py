@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -16,6 +16,7 @@ SERVER_ERROR_MESSAGE = "A server error occurred."
 NOT_FOUND_MESSAGE = "Not found"
 CONFLICT_MESSAGE = "The request conflicts with the current state of the database."
 BAD_REQUEST_MESSAGE = "Bad request."
+OUT_OF_RANGE_MESSAGE = "A value is out of range for the database."
 
 
 class ActionMissingException(APIException):
@@ -74,6 +75,10 @@ def errors_for_exception(exc: BaseException) -> tuple[list[Any], int] | None:
         return _django_validation_errors(exc), status.HTTP_400_BAD_REQUEST
     if isinstance(exc, IntegrityError):
         return [CONFLICT_MESSAGE], status.HTTP_409_CONFLICT
+    if isinstance(exc, (DataError, OverflowError)):
+        # A client's number too large for a column or a lookup (Django 4.2 passes lookups like
+        # value=10**20 to the database, whose driver refuses them).
+        return [OUT_OF_RANGE_MESSAGE], status.HTTP_400_BAD_REQUEST
     if isinstance(exc, SuspiciousOperation):  # e.g. DisallowedHost; Django answers these with 400 too
         return [BAD_REQUEST_MESSAGE], status.HTTP_400_BAD_REQUEST
     return None

@@ -15,9 +15,23 @@ generic mixins) closes old connections before and after each call in its own thr
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
-from channels.db import aclose_old_connections
+import channels.db
 from django.db import Error as DjangoDatabaseError
+from django.db import close_old_connections
+
+
+def _old_connections_closer() -> Callable[[], Awaitable[None]]:
+    """channels' ``aclose_old_connections`` (channels 4.2+), else what channels 4.1 ran before each
+    handler: ``close_old_connections`` in the database thread."""
+    closer: Callable[[], Awaitable[None]] | None = getattr(channels.db, "aclose_old_connections", None)
+    if closer is None:
+        closer = channels.db.database_sync_to_async(close_old_connections)
+    return closer
+
+
+aclose_old_connections = _old_connections_closer()
 
 #: Seconds between two housekeeping runs (process-wide); 0 runs it before every handler, like channels.
 DEFAULT_INTERVAL = 1.0

@@ -29,8 +29,10 @@ DEFAULTS: dict[str, Any] = {
     # Filter backends of generic consumers (DRF's SearchFilter, OrderingFilter, DjangoFilterBackend...).
     "DEFAULT_FILTER_BACKENDS": (),
     "PAGE_SIZE": None,
-    # Frames larger than this many characters are refused with a 413 reply.
-    "MAX_MESSAGE_SIZE": 1024 * 1024,
+    # Frames larger than this many characters are refused with a 413 reply.  A frame one character
+    # over it is at most 4 * 256_001 = 1_024_004 UTF-8 bytes, below the servers' own limits (Daphne
+    # 1 MiB, uvicorn 16 MiB), so the server delivers it and the client gets the 413.
+    "MAX_MESSAGE_SIZE": 256_000,
     # Detached tasks (``@action(detached=True)``, ``@detached``) one connection may run at once.
     "MAX_DETACHED_TASKS": 64,
 }

@@ -110,14 +110,14 @@ async def test_size_limit_can_be_switched_off(settings: Any, echo: WebsocketComm
 
 
 async def test_default_size_limit_allows_large_frames(echo: WebsocketCommunicator) -> None:
-    big = "y" * 500_000
+    big = "y" * 250_000
     await echo.send_json_to({"action": "echo", "value": big})
     assert await echo.receive_json_from() == reply("echo", {"value": big})
 
 
 async def test_default_size_limit_refuses_huge_frames(echo: WebsocketCommunicator) -> None:
-    assert await send_text(echo, '{"action": "echo", "value": "' + "z" * (1024 * 1024) + '"}') == bad_frame(
-        ["Message is too large; the limit is 1048576 characters."], status=413
+    assert await send_text(echo, '{"action": "echo", "value": "' + "z" * 256_000 + '"}') == bad_frame(
+        ["Message is too large; the limit is 256000 characters."], status=413
     )
 
 

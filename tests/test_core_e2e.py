@@ -18,6 +18,7 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
+from djangochannelsrestframework.settings import DEFAULTS
 from tests.asgi import application
 from tests.core_consumers import TaskConsumer, allow_connection_housekeeping  # noqa: F401
 from tests.envelope import reply
@@ -165,3 +166,36 @@ async def test_closing_the_socket_cancels_detached_tasks(live_server_url: Any) -
         await asyncio.sleep(0.02)
     assert sorted(TaskConsumer.cancelled) == [1, 2, 3]
     assert TaskConsumer.finished == []
+
+
+# -- oversized frames: the 413 reply happens on both servers with their default limits -----------
+
+
+def oversized_frame(filler: str) -> str:
+    """A frame one character over the default MAX_MESSAGE_SIZE, its value made of ``filler``."""
+    limit = DEFAULTS["MAX_MESSAGE_SIZE"]
+    head, tail = '{"action": "echo", "value": "', '"}'
+    text = head + filler * (limit + 1 - len(head) - len(tail)) + tail
+    assert len(text) == limit + 1
+    return text
+
+
+@pytest.mark.parametrize("filler", ["x", "\U0001f600"], ids=["ascii", "four-byte-utf8"])
+async def test_frame_over_max_message_size_gets_413_and_the_socket_stays_open(base_url: str, filler: str) -> None:
+    limit = DEFAULTS["MAX_MESSAGE_SIZE"]
+    async with websockets.connect(base_url + "/ws/echo/", max_size=None) as ws:
+        await ws.send(oversized_frame(filler))
+        assert await receive(ws) == reply(
+            None, errors=[f"Message is too large; the limit is {limit} characters."], status=413
+        )
+        await ws.send(json.dumps({"action": "echo", "value": "still open", "request_id": 2}))
+        assert await receive(ws) == reply("echo", {"value": "still open"}, request_id=2)
+
+
+async def test_frame_at_max_message_size_is_served(base_url: str) -> None:
+    limit = DEFAULTS["MAX_MESSAGE_SIZE"]
+    head, tail = '{"action": "echo", "value": "', '"}'
+    value = "\U0001f600" * (limit - len(head) - len(tail))
+    async with websockets.connect(base_url + "/ws/echo/", max_size=None) as ws:
+        await ws.send(head + value + tail)
+        assert await receive(ws) == reply("echo", {"value": value})

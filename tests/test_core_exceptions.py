@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.exceptions import DisallowedHost, ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 
@@ -113,6 +113,14 @@ def test_integrity_error_is_409() -> None:
     )
 
 
+def test_values_out_of_the_database_range_are_400() -> None:
+    # Django 4.2 hands a lookup such as value=10**20 to the driver: SQLite raises OverflowError,
+    # PostgreSQL a DataError.  Both mean the client sent a number the database cannot hold.
+    expected = (["A value is out of range for the database."], 400)
+    assert errors_for_exception(OverflowError("Python int too large to convert to SQLite INTEGER")) == expected
+    assert errors_for_exception(DataError("integer out of range")) == expected
+
+
 def test_suspicious_operation_is_400_without_details() -> None:
     assert errors_for_exception(DisallowedHost("Invalid HTTP_HOST header: 'evil.example'")) == (["Bad request."], 400)
     assert errors_for_exception(SuspiciousOperation("internal")) == (["Bad request."], 400)
@@ -148,6 +156,7 @@ class RaisingConsumer(AsyncAPIConsumer):
         "missing_row": Item.DoesNotExist("Item matching query does not exist."),
         "conflict": IntegrityError("UNIQUE constraint failed"),
         "throttled": drf_exceptions.Throttled(),
+        "out_of_range": OverflowError("Python int too large to convert to SQLite INTEGER"),
         "bug": ZeroDivisionError("division by zero in secret_function"),
     }
 
@@ -208,3 +217,9 @@ async def test_wire_unknown_exception_is_generic_500_and_logged(caplog) -> None:
     assert records[0].levelno == logging.ERROR
     assert records[0].exc_info is not None and records[0].exc_info[0] is ZeroDivisionError
     assert "division by zero in secret_function" in caplog.text
+
+
+async def test_wire_value_out_of_range() -> None:
+    assert await _reply_for("out_of_range") == _error(
+        "fail", ["A value is out of range for the database."], 400, "out_of_range"
+    )

@@ -30,7 +30,7 @@ def test_defaults_match_dcrf() -> None:
 
 
 def test_extra_defaults() -> None:
-    assert DEFAULTS["MAX_MESSAGE_SIZE"] == 1024 * 1024
+    assert DEFAULTS["MAX_MESSAGE_SIZE"] == 256_000
     assert DEFAULTS["MAX_DETACHED_TASKS"] == 64
 
 
@@ -99,7 +99,7 @@ def test_settings_fixture_override_is_undone_afterwards() -> None:
 def test_override_settings_reloads_and_restores() -> None:
     with override_settings(DJANGO_CHANNELS_REST_API={"MAX_MESSAGE_SIZE": 10}):
         assert api_settings.MAX_MESSAGE_SIZE == 10
-    assert api_settings.MAX_MESSAGE_SIZE == 1024 * 1024
+    assert api_settings.MAX_MESSAGE_SIZE == 256_000
 
 
 def test_reload_ignores_other_settings() -> None:

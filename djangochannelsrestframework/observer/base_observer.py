@@ -21,7 +21,7 @@ from typing import Any
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from .utils import HookSelf, ObjPartial, ObservedBody
+from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -205,7 +205,7 @@ class BaseObserver:
             body,
             observer=self,
             message_type=message_type,
-            subscribing_request_ids=[request_id for request_id in ids if request_id is not None],
+            subscribing_request_ids=[request_id_of(key) for key in ids if key is not None],
             **message,
             **kwargs,
         )
@@ -262,7 +262,7 @@ class BaseObserver:
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
         for group in groups:
             # None marks a subscription without request id, so unsubscribe() can find it.
-            mapping[group].add(request_id)
+            mapping[group].add(request_id_key(request_id))
             await consumer.add_group(group)
         return groups
 
@@ -273,7 +273,7 @@ class BaseObserver:
         for group in groups:
             ids = mapping.get(group)
             if ids is not None and request_id is not None:
-                ids.discard(request_id)
+                ids.discard(request_id_key(request_id))
                 if ids:
                     continue
             mapping.pop(group, None)

@@ -31,10 +31,10 @@ from rest_framework.generics import get_object_or_404
 from .. import codec
 from ..consumers import APIConsumerMetaclass
 from ..decorators import action
-from ..exceptions import NOT_FOUND_MESSAGE
 from ..mixins import RetrieveModelMixin
 from ..permissions import needs_object_check
 from .model_observer import ModelObserver
+from .utils import request_id_key, request_id_of
 
 
 class _GenericModelObserver:
@@ -132,13 +132,14 @@ class ObserverConsumerMixin:
 
     def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
         for group in groups:
-            self.subscribed_requests.setdefault(group, set()).add(request_id)
+            self.subscribed_requests.setdefault(group, set()).add(request_id_key(request_id))
 
     def _unsubscribe(self, request_id: Any) -> list[str]:
         """Forget ``request_id``; returns the groups nobody on this socket watches any more."""
         emptied = []
+        key = request_id_key(request_id)
         for group, request_ids in list(self.subscribed_requests.items()):
-            request_ids.discard(request_id)
+            request_ids.discard(key)
             if not request_ids:
                 del self.subscribed_requests[group]
                 emptied.append(group)
@@ -215,7 +216,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     @action()
     async def unsubscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
         """Stop ``request_id``'s subscription (or, without one, every subscription to the named object)."""
-        if request_id is not None and any(request_id in ids for ids in self.subscribed_requests.values()):
+        key = request_id_key(request_id)
+        if request_id is not None and any(key in ids for ids in self.subscribed_requests.values()):
             emptied = self._unsubscribe(request_id)
             observer = type(self).handle_instance_change
             if isinstance(observer, ModelObserver):
@@ -249,18 +251,15 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         if action == "delete":
             data: Any = {"pk": pk}
             text = _encode(data)
-            for request_id in request_ids:
-                await self.reply_encoded("delete", data, text, status=204, request_id=request_id)  # type: ignore[attr-defined]
+            for key in request_ids:
+                await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))  # type: ignore[attr-defined]
             return
         outcome = await self._observed_outcome(pk, action)
-        if outcome.kind == _Outcome.MISSING:
-            for request_id in request_ids:
-                await self.reply(action=action, errors=[NOT_FOUND_MESSAGE], status=404, request_id=request_id)  # type: ignore[attr-defined]
+        if outcome.kind != _Outcome.DATA:
+            # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
             return
-        if outcome.kind == _Outcome.DENIED:
-            return
-        for request_id in request_ids:
-            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id)  # type: ignore[attr-defined]
+        for key in request_ids:
+            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))  # type: ignore[attr-defined]
 
     async def _observed_outcome(self, pk: Any, action: str) -> _Outcome:
         """What this socket's subscribers get for an event: computed here, or shared with the other

@@ -23,6 +23,7 @@ from rest_framework.serializers import BaseSerializer
 from .base_observer import BaseObserver, listened_groups, logger, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
+_STATES_ATTR = "_dcrf_observer_states"
 _BATCH_ATTR = "_dcrf_observer_batch"
 
 
@@ -39,10 +40,13 @@ class UnsupportedWarning(Warning):
 
 
 class ModelObserverInstanceState:
-    """Kept for compatibility with code that imports it; observers keep no per-instance state."""
+    """What :meth:`ModelObserver.get_observer_state` reports for one instance: ``current_groups``,
+    the (hashed) groups its committed state is published to, and ``pending_messages`` (always
+    empty: queued events live with the transaction, not with the instance)."""
 
-    current_groups: set[str] = set()
-    pending_messages: list[dict[str, Any]] = []
+    def __init__(self, current_groups: set[str] | None = None) -> None:
+        self.current_groups: set[str] = current_groups if current_groups is not None else set()
+        self.pending_messages: list[dict[str, Any]] = []
 
 
 class _Scope:
@@ -225,6 +229,34 @@ class ModelObserver(BaseObserver):
             return set()
         return set(self.group_names_for_signal(instance=instance))
 
+    # -- per-instance state ----------------------------------------------------------------------
+
+    def get_observer_state(self, instance: Model) -> ModelObserverInstanceState:
+        """This observer's view of ``instance``: ``current_groups`` are the groups its last committed
+        state is published to (empty for an unsaved or deleted instance).  Computed on first use,
+        then kept up to date by this instance's saves and deletes when their transaction commits."""
+        states: dict[Any, ModelObserverInstanceState] = instance._state.__dict__.setdefault(_STATES_ATTR, {})
+        state = states.get(self.id)
+        if state is None:
+            groups = self._groups_of(instance) if instance.pk is not None else set()
+            state = states[self.id] = ModelObserverInstanceState(groups)
+        return state
+
+    def _track_state(self, instance: Model, action: Action, connection: Any) -> None:
+        """Move a state :meth:`get_observer_state` handed out to the groups of this change, on commit."""
+        state = instance._state.__dict__.get(_STATES_ATTR, {}).get(self.id)
+        if state is None:
+            return
+        groups = set() if action is Action.DELETE else self._groups_of(instance)
+
+        def update() -> None:
+            state.current_groups = groups
+
+        if connection.in_atomic_block:
+            connection.on_commit(update)
+        else:
+            update()
+
     # -- receivers -------------------------------------------------------------------------------
 
     def pre_save_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
@@ -313,6 +345,7 @@ class ModelObserver(BaseObserver):
 
     def _record(self, instance: Model, action: Action, using: str) -> None:
         connection = connections[using]
+        self._track_state(instance, action, connection)
         old_groups = self._take_old_groups(instance, action)
         if not connection.in_atomic_block:
             # Sent at once: no later edit can reach the instance before it is serialized.

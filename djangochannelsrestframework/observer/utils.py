@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from typing import Any
 
 
@@ -68,3 +69,40 @@ class ObservedBody(dict):  # type: ignore[type-arg]
     @property
     def data(self) -> dict[str, Any]:
         return self
+
+
+class HashableRequestId:
+    """A request id that Python cannot hash (a JSON object or array), wrapped so subscriptions can
+    keep it in their sets; equal when the JSON values are equal."""
+
+    __slots__ = ("_key", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        try:
+            self._key: Any = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):  # not JSON (set by server code): only itself is equal
+            self._key = ("identity", id(value))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HashableRequestId) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return f"HashableRequestId({self.value!r})"
+
+
+def request_id_key(request_id: Any) -> Any:
+    """What a subscription stores for ``request_id``: the id itself, or a :class:`HashableRequestId`."""
+    try:
+        hash(request_id)
+    except TypeError:
+        return HashableRequestId(request_id)
+    return request_id
+
+
+def request_id_of(key: Any) -> Any:
+    """The request id a key from :func:`request_id_key` stands for."""
+    return key.value if isinstance(key, HashableRequestId) else key

@@ -1,0 +1,109 @@
+"""docs/serving.rst as written: Daphne's runserver (daphne first in INSTALLED_APPS) and uvicorn serve
+the docs' ASGI application; AllowedHostsOriginValidator refuses a client without an Origin header
+and accepts one that names an allowed host; ObserverModelInstanceMixin brings ``retrieve``."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from docs.examples import serving_client, serving_settings
+from tests.envelope import reply
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "serving.rst"
+
+SERVERS = {
+    "daphne-runserver": ["-m", "django", "runserver", "127.0.0.1:{port}", "--noreload"],
+    "uvicorn": ["-m", "uvicorn", "docs.examples.asgi:application", "--host", "127.0.0.1", "--port", "{port}"],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    args = [arg.format(port=port) for arg in SERVERS[request.param]]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_serving", "PYTHONPATH": str(ROOT)}
+    log_path = tmp_path_factory.mktemp("serving") / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{request.param} did not start:\n{log_path.read_text(errors='replace')}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    time.sleep(0.05)
+            yield f"ws://127.0.0.1:{port}/ws/greet/"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def test_a_client_naming_an_allowed_origin_is_served(server_url: str) -> None:
+    assert await serving_client.greet(server_url) == reply("greet", {"greeting": "Hello, Ada!"}, request_id=1)
+
+
+async def test_a_client_without_an_origin_header_is_refused(server_url: str) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with websockets.connect(server_url):  # the websockets client sends no Origin by default
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_client_from_another_origin_is_refused(server_url: str) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        await serving_client.greet(server_url, origin="http://evil.example")
+    assert refused.value.response.status_code == 403
+
+
+def test_daphne_comes_first_in_installed_apps() -> None:
+    assert serving_settings.INSTALLED_APPS[0] == "daphne"
+
+
+def test_the_instance_mixin_brings_retrieve() -> None:
+    from docs.examples.serving_mixins import LiveItemConsumer
+
+    assert {"list", "update", "retrieve", "subscribe_instance", "unsubscribe_instance"} <= set(
+        LiveItemConsumer.available_actions
+    )
+
+
+def test_listing_retrieve_before_the_instance_mixin_is_an_mro_error() -> None:
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+    from djangochannelsrestframework.mixins import RetrieveModelMixin
+    from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
+
+    with pytest.raises(TypeError, match="consistent method resolution"):
+        type("Broken", (RetrieveModelMixin, ObserverModelInstanceMixin, GenericAsyncAPIConsumer), {})
+
+
+def test_the_extras_the_page_names_exist() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    named = set(re.findall(r"djangochannelsrestframework\[(\w+)\]", PAGE.read_text()))
+    assert named == {"demo", "redis", "filters"}
+    assert named <= set(extras)
