@@ -8,6 +8,7 @@ from typing import Any
 
 from ..arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
+from ..routes import websocket_routes
 
 #: Actions of the generic mixins that need the lookup key, and those that take ``data``.
 _LOOKUP_ACTIONS = {"retrieve", "update", "patch", "delete", "subscribe_instance", "unsubscribe_instance"}
@@ -124,34 +125,6 @@ def describe_consumer(path: str, consumer_class: type) -> RouteInfo:
     return info
 
 
-def _pattern_text(route: Any) -> str:
-    pattern = getattr(route, "pattern", None)
-    text = str(pattern) if pattern is not None else ""
-    return text.removeprefix("^").removesuffix("$")
-
-
-def _inner_application(application: Any) -> Any:
-    for attribute in ("inner", "application", "app"):
-        inner = getattr(application, attribute, None)
-        if inner is not None and inner is not application:
-            return inner
-    return None
-
-
-def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
+def discover_routes(application: Any) -> list[RouteInfo]:
     """Every websocket route under ``application`` (ProtocolTypeRouter, middleware, URLRouter...)."""
-    mapping = getattr(application, "application_mapping", None)
-    if isinstance(mapping, dict):
-        websocket = mapping.get("websocket")
-        return discover_routes(websocket, prefix) if websocket is not None else []
-    consumer_class = getattr(application, "consumer_class", None)
-    if consumer_class is not None:
-        return [describe_consumer("/" + prefix.lstrip("/"), consumer_class)]
-    routes = getattr(application, "routes", None)
-    if routes is not None:
-        found: list[RouteInfo] = []
-        for route in routes:
-            found.extend(discover_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
-        return found
-    inner = _inner_application(application)
-    return discover_routes(inner, prefix) if inner is not None else []
+    return [describe_consumer(route.path, route.consumer_class) for route in websocket_routes(application)]
