@@ -36,7 +36,7 @@ from .exceptions import (
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .logs import debug_clock, log_action, log_connection, log_refusal, warn_invalid_result
+from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
 from .settings import api_settings
 
@@ -89,6 +89,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     #: Seconds between two closings of stale database connections before a handler (process-wide);
     #: 0 closes them before every message, as channels does.  See :mod:`.housekeeping`.
     connection_housekeeping_interval: float = DEFAULT_INTERVAL
+    #: Whether this connection logs its actions at DEBUG (see :mod:`.logs`).
+    _log_debug = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -122,6 +124,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         """Refuse the handshake unless every permission's ``can_connect`` allows it."""
+        self._log_debug = debug_enabled()  # read once per connection: the action path stays cheap
         log_connection(self, "connect")
         try:
             allowed = await self._can_connect(message)
@@ -261,7 +264,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
         """Check permissions, bind the arguments, run the action and reply with its result."""
-        started = debug_clock()
+        started = debug_clock() if self._log_debug else None
         try:
             await self.check_permissions(action, **kwargs)
             method_name = self.available_actions.get(action)

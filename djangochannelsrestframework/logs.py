@@ -7,8 +7,8 @@
   deliveries (counts, never payloads) at ``DEBUG``; failed sends at ``ERROR``.
 
 ``INFO`` stays quiet.  The ``DEBUG`` records are built only when a caller has checked
-:func:`debug_enabled` (Python caches that answer per logger until the logging configuration
-changes), so with ``DEBUG`` off a message costs one cached lookup.
+:func:`debug_enabled`.  A consumer reads it once when its connection opens, so with ``DEBUG``
+off an action costs one attribute read; a logging change applies to connections opened after it.
 """
 
 from __future__ import annotations
