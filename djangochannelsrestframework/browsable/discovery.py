@@ -9,6 +9,7 @@ from typing import Any
 from ..arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
 from ..routes import websocket_routes
+from .docstrings import render_docstring
 
 #: Actions of the generic mixins that need the lookup key, and those that take ``data``.
 _LOOKUP_ACTIONS = {"retrieve", "update", "patch", "delete", "subscribe_instance", "unsubscribe_instance"}
@@ -33,6 +34,10 @@ class ActionInfo:
     accepts_extra: bool
     detached: bool
     detail: bool | None
+    doc_html: str = ""
+
+    def __post_init__(self) -> None:
+        self.doc_html = self.doc_html or render_docstring(self.doc)
 
 
 @dataclass
@@ -40,6 +45,12 @@ class ObserverInfo:
     name: str
     kind: str
     doc: str
+    #: Provided by the library (e.g. instance subscriptions), not written in the consumer.
+    internal: bool = False
+    doc_html: str = ""
+
+    def __post_init__(self) -> None:
+        self.doc_html = self.doc_html or render_docstring(self.doc)
 
 
 @dataclass
@@ -49,6 +60,7 @@ class RouteInfo:
     doc: str
     actions: list[ActionInfo] = field(default_factory=list)
     observers: list[ObserverInfo] = field(default_factory=list)
+    doc_html: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,14 +115,22 @@ def _observers(consumer_class: type) -> list[ObserverInfo]:
         value = inspect.getattr_static(consumer_class, name, None)
         if value is not None and hasattr(value, "group_names_for_consumer") and hasattr(value, "func"):
             kind = "model" if hasattr(value, "model_cls") else "signal"
-            found.append(ObserverInfo(name=name, kind=kind, doc=inspect.getdoc(value.func) or ""))
+            internal = getattr(value.func, "__module__", "").startswith("djangochannelsrestframework.")
+            found.append(ObserverInfo(name=name, kind=kind, doc=inspect.getdoc(value.func) or "", internal=internal))
     return found
+
+
+def own_docstring(cls: type) -> str:
+    """The class's own docstring, not one inherited from a base or mixin (``inspect.getdoc`` would)."""
+    doc = cls.__dict__.get("__doc__")
+    return inspect.cleandoc(doc) if isinstance(doc, str) else ""
 
 
 def describe_consumer(path: str, consumer_class: type) -> RouteInfo:
     """A route with its consumer's actions and observers."""
     info = RouteInfo(path=path, consumer=f"{consumer_class.__module__}.{consumer_class.__qualname__}", doc="")
-    info.doc = inspect.getdoc(consumer_class) or ""
+    info.doc = own_docstring(consumer_class)
+    info.doc_html = render_docstring(info.doc)
     if isinstance(consumer_class, type) and issubclass(consumer_class, AsyncAPIConsumer):
         actions = getattr(consumer_class, "actions", None)
         if getattr(consumer_class, "view", None) is not None or (isinstance(actions, dict) and actions):
