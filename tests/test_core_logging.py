@@ -175,3 +175,32 @@ async def test_permission_classes_not_a_list_says_so(caplog: pytest.LogCaptureFi
         "<class 'djangochannelsrestframework.permissions.IsAuthenticated'>; write "
         "permission_classes = [IsAuthenticated]."
     )
+
+
+def test_the_documented_logging_config_prints_each_record_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/examples/logging_config.py under a server that also logs the root logger (as Daphne does)."""
+    import logging.config
+
+    from docs.examples.logging_config import LOGGING
+
+    library = logging.getLogger(LOGGER)
+    saved = (library.level, list(library.handlers), library.propagate)
+    root = logging.getLogger()
+    server_handler = logging.StreamHandler()  # what Daphne/runserver put on the root logger
+    root.addHandler(server_handler)
+    try:
+        logging.config.dictConfig(LOGGING)
+        logging.getLogger(LOGGER).error("Unhandled exception in action 'boom'")
+        logging.getLogger(f"{LOGGER}.observer").error("Could not send")
+    finally:
+        root.removeHandler(server_handler)
+        for handler in library.handlers:
+            library.removeHandler(handler)
+        library.setLevel(saved[0])
+        for handler in saved[1]:
+            library.addHandler(handler)
+        library.propagate = saved[2]
+    assert capsys.readouterr().err == (
+        "ERROR djangochannelsrestframework: Unhandled exception in action 'boom'\n"
+        "ERROR djangochannelsrestframework.observer: Could not send\n"
+    )
