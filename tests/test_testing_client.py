@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.auth import AuthMiddlewareStack
 from channels.layers import get_channel_layer
 from channels.routing import ProtocolTypeRouter, URLRouter
@@ -227,6 +228,23 @@ async def test_whole_application_with_user_in_scope() -> None:
     async with WebsocketClient(application, "/ws/who/?x=1", user=alice) as client:
         assert (await client.call("whoami")).data == "alice"
     async with WebsocketClient(application, "/ws/who/", user=AnonymousUser()) as client:
+        assert (await client.call("whoami")).data == "anonymous"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_whole_application_with_a_logged_in_session() -> None:
+    """AuthMiddlewareStack finds the user in the session, as it does for a browser's cookie."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    alice = await sync_to_async(User.objects.create_user)("alice")
+    session = SessionStore()
+    session[SESSION_KEY] = str(alice.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = alice.get_session_auth_hash()
+    async with WebsocketClient(application, "/ws/who/", session=session) as client:
+        assert (await client.call("whoami")).data == "alice"
+    async with WebsocketClient(application, "/ws/who/", session=SessionStore()) as client:
         assert (await client.call("whoami")).data == "anonymous"
 
 
