@@ -20,19 +20,23 @@ from typing import Any, ClassVar
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
 from . import codec
 from .arguments import check_arguments, parameters_of
 from .decorators import lookup_key
 from .exceptions import (
+    NO_CHANNEL_LAYER_MESSAGE,
     SERVER_ERROR_MESSAGE,
     ActionMissingException,
+    InvalidActionResult,
     MessageTooLarge,
     TooManyDetachedTasks,
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
+from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
 from .settings import api_settings
 
@@ -85,6 +89,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     #: Seconds between two closings of stale database connections before a handler (process-wide);
     #: 0 closes them before every message, as channels does.  See :mod:`.housekeeping`.
     connection_housekeeping_interval: float = DEFAULT_INTERVAL
+    #: Whether this connection logs its actions at DEBUG (see :mod:`.logs`).
+    _log_debug = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,6 +124,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         """Refuse the handshake unless every permission's ``can_connect`` allows it."""
+        self._log_debug = debug_enabled()  # read once per connection: the action path stays cheap
+        log_connection(self, "connect")
         try:
             allowed = await self._can_connect(message)
         except Exception:
@@ -129,22 +137,31 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         try:
             await super().websocket_connect(message)
         except PermissionDenied:
+            log_connection(self, "refuse", " by PermissionDenied in connect()")
             await self.close()
+
+    async def accept(self, *args: Any, **kwargs: Any) -> None:
+        log_connection(self, "accept")
+        await super().accept(*args, **kwargs)
 
     async def _can_connect(self, message: dict[str, Any]) -> bool:
         for permission in await self.get_permissions(action="connect"):
             if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
+                log_refusal(self, permission)
                 return False
         return True
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
+        log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
         await super().websocket_disconnect(message)
 
     async def add_group(self, name: str) -> None:
         """Join a channel-layer group; it is left automatically on disconnect."""
         if name not in self.groups:
+            if self.channel_layer is None:
+                raise ImproperlyConfigured(NO_CHANNEL_LAYER_MESSAGE)
             await self.channel_layer.group_add(name, self.channel_name)
             self.groups.add(name)
 
@@ -167,6 +184,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         cached = self._permissions_cache
         if cached is not None and cached[0] is classes:
             return cached[1]
+        if not isinstance(classes, (list, tuple)):
+            raise ImproperlyConfigured(
+                f"permission_classes of {type(self).__qualname__} must be a list or tuple of permission classes, "
+                f"not {classes!r}; write permission_classes = [{getattr(classes, '__name__', classes)}]."
+            )
         permissions = [_instantiate(permission_class) for permission_class in classes]
         self._permissions_cache = (classes, permissions)
         return permissions
@@ -242,6 +264,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
         """Check permissions, bind the arguments, run the action and reply with its result."""
+        started = debug_clock() if self._log_debug else None
         try:
             await self.check_permissions(action, **kwargs)
             method_name = self.available_actions.get(action)
@@ -252,7 +275,12 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             result = await method(**call_kwargs)
             await self.reply_with_result(result, action=action, request_id=request_id)
         except Exception as exc:
+            if started is not None:
+                log_action(self, action, request_id, started, error=exc)
             await self.handle_exception(exc, action=action, request_id=request_id)
+        else:
+            if started is not None:
+                log_action(self, action, request_id, started, result=result)
 
     def bind_action_arguments(
         self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
@@ -275,13 +303,13 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         return call_kwargs
 
     async def reply_with_result(self, result: Any, action: str | None, request_id: Any) -> None:
-        """Reply with an action's ``(data, status)`` result; ``None`` means the action replied itself."""
+        """Reply with an action's ``(data, status)`` result; ``None`` means the action replied itself.
+        Anything else is a bug: it is logged as a warning and answered with 500."""
         if result is None:
             return
         if not (isinstance(result, tuple) and len(result) == 2):
-            if isinstance(result, tuple):
-                raise TypeError(f"Action {action!r} returned a tuple of {len(result)} items, not (data, status)")
-            return
+            warn_invalid_result(action, result)
+            raise InvalidActionResult()
         data, status = result
         await self.reply(action=action, data=data, status=status, request_id=request_id)
 

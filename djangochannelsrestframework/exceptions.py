@@ -82,3 +82,21 @@ def errors_for_exception(exc: BaseException) -> tuple[list[Any], int] | None:
     if isinstance(exc, SuspiciousOperation):  # e.g. DisallowedHost; Django answers these with 400 too
         return [BAD_REQUEST_MESSAGE], status.HTTP_400_BAD_REQUEST
     return None
+
+
+class InvalidActionResult(APIException):
+    """An action returned neither ``(data, status)`` nor ``None``: a server bug, answered with 500
+    (the warning naming the action and its result is logged where it is raised)."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = SERVER_ERROR_MESSAGE
+    default_code = "invalid_action_result"
+
+
+#: What a subscription needs and what to configure when it is missing.
+NO_CHANNEL_LAYER_MESSAGE = (
+    "No channel layer is configured, so this consumer cannot join groups (subscriptions and observers "
+    "need one). Set CHANNEL_LAYERS in your settings: "
+    '{"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}} for a single process, or '
+    "channels_redis.core.RedisChannelLayer for several."
+)

@@ -5,7 +5,12 @@ import json
 import pytest
 from django.contrib.auth.models import User
 
-from djangochannelsrestframework.browsable.discovery import discover_routes
+from djangochannelsrestframework.browsable.discovery import describe_consumer, discover_routes
+from djangochannelsrestframework.browsable.docstrings import render_docstring
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.mixins import ListModelMixin
+from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
+from tests.app.models import Item
 
 from . import browsable_app
 
@@ -34,6 +39,7 @@ def test_describes_actions_with_parameters_and_docstrings():
         "accepts_extra": True,
         "detached": False,
         "detail": None,
+        "doc_html": "<p>Add two numbers.</p>",
     }
     slow = next(action for action in tools["actions"] if action["name"] == "slow")
     assert slow["detached"] is True
@@ -86,3 +92,65 @@ def test_page_is_served_to_staff_without_debug(client, settings):
     staff = User.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(staff)
     assert client.get("/ws-api/").status_code == 200
+
+
+class UndocumentedConsumer(ListModelMixin, GenericAsyncAPIConsumer):
+    queryset = Item.objects.all()
+
+
+class WatchedItemsConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
+    """Items, live.
+
+    Subscribe with ``{"action": "subscribe_instance", "pk": 1, "request_id": 7}``; see
+    :class:`~djangochannelsrestframework.generics.GenericAsyncAPIConsumer`. <b>not bold</b>
+    """
+
+    queryset = Item.objects.all()
+
+    @model_observer(Item)
+    async def item_changes(self, message, **kwargs):
+        """Every change of *any* item."""
+
+
+def test_a_consumer_without_docstring_shows_none_not_its_bases():
+    info = describe_consumer("/ws/", UndocumentedConsumer).as_dict()
+    assert (info["doc"], info["doc_html"]) == ("", "")
+
+
+def test_docstrings_are_rendered_and_escaped():
+    info = describe_consumer("/ws/", WatchedItemsConsumer).as_dict()
+    assert info["doc_html"] == (
+        "<p>Items, live.</p>"
+        "<p>Subscribe with <code>{&quot;action&quot;: &quot;subscribe_instance&quot;, &quot;pk&quot;: 1, "
+        "&quot;request_id&quot;: 7}</code>; see <code>GenericAsyncAPIConsumer</code>. &lt;b&gt;not bold&lt;/b&gt;</p>"
+    )
+
+
+def test_internal_observers_are_marked_apart_from_the_consumers_own():
+    info = describe_consumer("/ws/", WatchedItemsConsumer).as_dict()
+    assert [(o["name"], o["kind"], o["internal"], o["doc_html"]) for o in info["observers"]] == [
+        ("handle_instance_change", "model", True, ""),
+        ("item_changes", "model", False, "<p>Every change of <em>any</em> item.</p>"),
+    ]
+
+
+def test_render_docstring_lists_and_literal_blocks():
+    doc = """Does things::
+
+        {"action": "x"}
+
+        more
+
+    - one ``two``
+    - three
+      continued
+
+    Trailing ::
+
+        x
+    """
+    assert render_docstring(doc) == (
+        "<p>Does things:</p><pre>{&quot;action&quot;: &quot;x&quot;}\n\nmore</pre>"
+        "<ul><li>one <code>two</code></li><li>three continued</li></ul>"
+        "<p>Trailing</p><pre>x</pre>"
+    )

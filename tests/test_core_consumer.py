@@ -138,12 +138,18 @@ async def test_action_can_send_its_own_reply(echo: WebsocketCommunicator) -> Non
 
 
 async def test_tuple_of_three_is_a_server_error(echo: WebsocketCommunicator, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.ERROR, logger="djangochannelsrestframework")
+    caplog.set_level(logging.WARNING, logger="djangochannelsrestframework")
     await echo.send_json_to({"action": "three", "request_id": 1})
     assert await echo.receive_json_from() == reply(
         "three", errors=["A server error occurred."], status=500, request_id=1
     )
-    assert "returned a tuple of 3 items" in caplog.text
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        (
+            "WARNING",
+            "Action 'three' returned a tuple of 3 items ((1, 2, 3)); return (data, status) to reply, or None when "
+            "the action sends its own replies. The client got a 500 reply.",
+        )
+    ]
 
 
 async def test_unhandled_exception_is_500_without_details(

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
+from djangochannelsrestframework.testing import WebsocketClient
 from tests.app.models import Board, Item
 from tests.envelope import connect, reply
 from tests.observer_consumers import (
@@ -38,13 +39,14 @@ def save(item, **values):
 
 async def test_subscribe_then_update_sends_the_consumer_serializer_data():
     item = await run(lambda: Item.objects.create(name="a"))
-    communicator = await connect(ItemInstanceConsumer)
-    assert await subscribe(communicator, item.pk, 4) == reply("subscribe_instance", status=201, request_id=4)
-    await save(item, name="renamed")
-    assert await communicator.receive_json_from() == reply(
-        "update", {"id": item.pk, "name": "renamed", "value": 0}, request_id=4
-    )
-    await communicator.disconnect()
+    async with WebsocketClient(ItemInstanceConsumer) as client:
+        subscribed = await client.call("subscribe_instance", pk=item.pk)
+        assert subscribed == reply("subscribe_instance", status=201, request_id=1)
+        await save(item, name="renamed")
+        assert await client.event(request_id=1) == reply(
+            "update", {"id": item.pk, "name": "renamed", "value": 0}, request_id=1
+        )
+        await client.assert_nothing_pending()
 
 
 async def test_delete_sends_the_pk_with_204():
@@ -105,31 +107,29 @@ async def test_event_the_subscriber_may_no_longer_see_sends_nothing():
 
 async def test_subscriber_denied_by_has_permission_gets_nothing():
     item = await run(lambda: Item.objects.create(name="a"))
-    allowed = await connect(GuardedItemConsumer)
-    denied = await connect(GuardedItemConsumer)
-    await subscribe(allowed, item.pk, 1)
-    await subscribe(denied, item.pk, 2)
-    denied.scope["deny"] = True  # the consumer sees the same scope
-    await save(item, value=1)
-    assert await allowed.receive_json_from() == reply("update", {"id": item.pk, "name": "a", "value": 1}, request_id=1)
-    assert await denied.receive_nothing()
-    await allowed.disconnect()
-    await denied.disconnect()
+    async with WebsocketClient(GuardedItemConsumer) as allowed, WebsocketClient(GuardedItemConsumer) as denied:
+        await allowed.call("subscribe_instance", pk=item.pk)
+        await denied.call("subscribe_instance", pk=item.pk)
+        denied.scope["deny"] = True  # the consumer sees the same scope
+        await save(item, value=1)
+        assert await allowed.event(action="update") == reply(
+            "update", {"id": item.pk, "name": "a", "value": 1}, request_id=1
+        )
+        await denied.assert_nothing_pending()
 
 
 async def test_unsubscribe_by_request_id_keeps_the_other_subscriptions():
     item = await run(lambda: Item.objects.create(name="a"))
-    communicator = await connect(ItemInstanceConsumer)
-    await subscribe(communicator, item.pk, 1)
-    await subscribe(communicator, item.pk, 2)
-    await communicator.send_json_to({"action": "unsubscribe_instance", "pk": item.pk, "request_id": 1})
-    assert await communicator.receive_json_from() == reply("unsubscribe_instance", status=204, request_id=1)
-    await save(item, value=7)
-    assert await communicator.receive_json_from() == reply(
-        "update", {"id": item.pk, "name": "a", "value": 7}, request_id=2
-    )
-    assert await communicator.receive_nothing()
-    await communicator.disconnect()
+    async with WebsocketClient(ItemInstanceConsumer) as client:
+        first = await client.call("subscribe_instance", pk=item.pk)
+        second = await client.call("subscribe_instance", pk=item.pk)
+        unsubscribed = await client.call("unsubscribe_instance", pk=item.pk, request_id=first.request_id)
+        assert unsubscribed == reply("unsubscribe_instance", status=204, request_id=first.request_id)
+        await save(item, value=7)
+        assert await client.event(action="update") == reply(
+            "update", {"id": item.pk, "name": "a", "value": 7}, request_id=second.request_id
+        )
+        await client.assert_nothing_pending()
 
 
 async def test_unsubscribe_works_after_the_object_was_deleted():

@@ -8,6 +8,8 @@ from typing import Any
 
 from ..arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
+from ..routes import websocket_routes
+from .docstrings import render_docstring
 
 #: Actions of the generic mixins that need the lookup key, and those that take ``data``.
 _LOOKUP_ACTIONS = {"retrieve", "update", "patch", "delete", "subscribe_instance", "unsubscribe_instance"}
@@ -32,6 +34,10 @@ class ActionInfo:
     accepts_extra: bool
     detached: bool
     detail: bool | None
+    doc_html: str = ""
+
+    def __post_init__(self) -> None:
+        self.doc_html = self.doc_html or render_docstring(self.doc)
 
 
 @dataclass
@@ -39,6 +45,12 @@ class ObserverInfo:
     name: str
     kind: str
     doc: str
+    #: Provided by the library (e.g. instance subscriptions), not written in the consumer.
+    internal: bool = False
+    doc_html: str = ""
+
+    def __post_init__(self) -> None:
+        self.doc_html = self.doc_html or render_docstring(self.doc)
 
 
 @dataclass
@@ -48,6 +60,7 @@ class RouteInfo:
     doc: str
     actions: list[ActionInfo] = field(default_factory=list)
     observers: list[ObserverInfo] = field(default_factory=list)
+    doc_html: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,14 +115,22 @@ def _observers(consumer_class: type) -> list[ObserverInfo]:
         value = inspect.getattr_static(consumer_class, name, None)
         if value is not None and hasattr(value, "group_names_for_consumer") and hasattr(value, "func"):
             kind = "model" if hasattr(value, "model_cls") else "signal"
-            found.append(ObserverInfo(name=name, kind=kind, doc=inspect.getdoc(value.func) or ""))
+            internal = getattr(value.func, "__module__", "").startswith("djangochannelsrestframework.")
+            found.append(ObserverInfo(name=name, kind=kind, doc=inspect.getdoc(value.func) or "", internal=internal))
     return found
+
+
+def own_docstring(cls: type) -> str:
+    """The class's own docstring, not one inherited from a base or mixin (``inspect.getdoc`` would)."""
+    doc = cls.__dict__.get("__doc__")
+    return inspect.cleandoc(doc) if isinstance(doc, str) else ""
 
 
 def describe_consumer(path: str, consumer_class: type) -> RouteInfo:
     """A route with its consumer's actions and observers."""
     info = RouteInfo(path=path, consumer=f"{consumer_class.__module__}.{consumer_class.__qualname__}", doc="")
-    info.doc = inspect.getdoc(consumer_class) or ""
+    info.doc = own_docstring(consumer_class)
+    info.doc_html = render_docstring(info.doc)
     if isinstance(consumer_class, type) and issubclass(consumer_class, AsyncAPIConsumer):
         actions = getattr(consumer_class, "actions", None)
         if getattr(consumer_class, "view", None) is not None or (isinstance(actions, dict) and actions):
@@ -124,34 +145,6 @@ def describe_consumer(path: str, consumer_class: type) -> RouteInfo:
     return info
 
 
-def _pattern_text(route: Any) -> str:
-    pattern = getattr(route, "pattern", None)
-    text = str(pattern) if pattern is not None else ""
-    return text.removeprefix("^").removesuffix("$")
-
-
-def _inner_application(application: Any) -> Any:
-    for attribute in ("inner", "application", "app"):
-        inner = getattr(application, attribute, None)
-        if inner is not None and inner is not application:
-            return inner
-    return None
-
-
-def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
+def discover_routes(application: Any) -> list[RouteInfo]:
     """Every websocket route under ``application`` (ProtocolTypeRouter, middleware, URLRouter...)."""
-    mapping = getattr(application, "application_mapping", None)
-    if isinstance(mapping, dict):
-        websocket = mapping.get("websocket")
-        return discover_routes(websocket, prefix) if websocket is not None else []
-    consumer_class = getattr(application, "consumer_class", None)
-    if consumer_class is not None:
-        return [describe_consumer("/" + prefix.lstrip("/"), consumer_class)]
-    routes = getattr(application, "routes", None)
-    if routes is not None:
-        found: list[RouteInfo] = []
-        for route in routes:
-            found.extend(discover_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
-        return found
-    inner = _inner_application(application)
-    return discover_routes(inner, prefix) if inner is not None else []
+    return [describe_consumer(route.path, route.consumer_class) for route in websocket_routes(application)]

@@ -21,6 +21,7 @@ from typing import Any
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from ..logs import log_delivery, log_publish, log_subscription
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -149,6 +150,7 @@ def send_to_groups(messages: list[dict[str, Any]]) -> None:
     if layer is None:
         logger.warning("No channel layer is configured; %d observer message(s) dropped", len(messages))
         return
+    log_publish(messages)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -200,6 +202,7 @@ class BaseObserver:
         message_type = message.pop("type", self.message_type)
         group = message.get("group")
         ids = consumer._observer_group_to_request_id.get(self._stable_observer_id, {}).get(group, ())
+        log_delivery(consumer, self, message.get("action"), ids)
         return await self.func(  # type: ignore[no-any-return]
             consumer,
             body,
@@ -264,6 +267,7 @@ class BaseObserver:
             # None marks a subscription without request id, so unsubscribe() can find it.
             mapping[group].add(request_id_key(request_id))
             await consumer.add_group(group)
+        log_subscription(consumer, self, "subscribe", len(groups), request_id)
         return groups
 
     async def unsubscribe(self, consumer: Any, *args: Any, request_id: Any = None, **kwargs: Any) -> list[str]:
@@ -278,11 +282,14 @@ class BaseObserver:
                     continue
             mapping.pop(group, None)
             await consumer.remove_group(group)
+        log_subscription(consumer, self, "unsubscribe", len(groups), request_id)
         return groups
 
     async def unsubscribe_groups(self, consumer: Any, groups: Iterable[str]) -> None:
         """Leave hashed groups directly (used when the object that named them is gone)."""
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
+        groups = list(groups)
         for group in groups:
             mapping.pop(group, None)
             await consumer.remove_group(group)
+        log_subscription(consumer, self, "unsubscribe", len(groups))

@@ -31,6 +31,7 @@ from rest_framework.generics import get_object_or_404
 from .. import codec
 from ..consumers import APIConsumerMetaclass
 from ..decorators import action
+from ..logs import log_instance_delivery
 from ..mixins import RetrieveModelMixin
 from ..permissions import needs_object_check
 from .model_observer import ModelObserver
@@ -241,6 +242,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
         """Send one event to this socket's subscribers of ``group``, if they may still see it."""
         request_ids = self._requests_for(group)
+        log_instance_delivery(self, action, request_ids)
         if not request_ids:
             return
         try:

@@ -8,8 +8,7 @@ django_asgi_app = get_asgi_application()  # set Django up before importing consu
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-
-from docs.examples.quickstart import websocket_urlpatterns  # noqa: E402
+from myapp.consumers import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

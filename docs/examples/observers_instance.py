@@ -3,7 +3,8 @@ from rest_framework import serializers
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer import ObserverModelInstanceMixin
 from djangochannelsrestframework.permissions import BasePermission
-from tests.app.models import Item
+
+from .models import Item
 
 
 class ItemSerializer(serializers.ModelSerializer):

@@ -4,7 +4,8 @@ from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.observer import model_observer
 from djangochannelsrestframework.permissions import AllowAny
-from tests.app.models import Comment, Item
+
+from .models import Comment, Item
 
 
 class ItemSerializer(serializers.ModelSerializer):

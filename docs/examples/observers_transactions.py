@@ -1,6 +1,6 @@
 from django.db import connection, transaction
 
-from tests.app.models import Item
+from .models import Item
 
 
 def restock() -> None:

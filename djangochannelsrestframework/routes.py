@@ -1,0 +1,56 @@
+"""Finding the websocket consumers of an ASGI application.
+
+Walks channels' ``ProtocolTypeRouter`` (its ``websocket`` entry), ``URLRouter``\\ s (nested ones
+too), middleware that keeps its inner application as ``inner``/``application``/``app``
+(``AuthMiddlewareStack``, ``AllowedHostsOriginValidator``...), ``.as_asgi()`` applications and
+consumer instances.  Anything else ends the walk along that branch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from channels.consumer import AsyncConsumer
+
+
+class WebsocketRoute(NamedTuple):
+    """A consumer class and the path pattern it is mounted on."""
+
+    path: str
+    consumer_class: type
+
+
+def _pattern_text(route: Any) -> str:
+    pattern = getattr(route, "pattern", None)
+    text = str(pattern) if pattern is not None else ""
+    return text.removeprefix("^").removesuffix("$")
+
+
+def _inner_application(application: Any) -> Any:
+    for attribute in ("inner", "application", "app"):
+        inner = getattr(application, attribute, None)
+        if inner is not None and inner is not application:
+            return inner
+    return None
+
+
+def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]:
+    """Every websocket route under ``application``, in routing order."""
+    mapping = getattr(application, "application_mapping", None)
+    if isinstance(mapping, dict):
+        websocket = mapping.get("websocket")
+        return websocket_routes(websocket, prefix) if websocket is not None else []
+    path = "/" + prefix.lstrip("/")
+    consumer_class = getattr(application, "consumer_class", None)
+    if isinstance(consumer_class, type):
+        return [WebsocketRoute(path, consumer_class)]
+    if isinstance(application, AsyncConsumer):
+        return [WebsocketRoute(path, type(application))]
+    routes = getattr(application, "routes", None)
+    if routes is not None:
+        found: list[WebsocketRoute] = []
+        for route in routes:
+            found.extend(websocket_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
+        return found
+    inner = _inner_application(application)
+    return websocket_routes(inner, prefix) if inner is not None else []

@@ -1,0 +1,4 @@
+# Stands in for your app's models.py: the examples use the test suite's models.
+from tests.app.models import Comment, Item
+
+__all__ = ["Comment", "Item"]

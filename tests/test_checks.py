@@ -1,0 +1,209 @@
+"""System checks: every id on a project that makes the mistake and on one that does not, run as a user
+runs them (``manage.py check`` in a fresh process), plus the cases one settings module cannot hold."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core import checks
+from django.test import override_settings
+
+from djangochannelsrestframework.checks import check_consumers, check_settings, consumer_messages
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.decorators import action
+from djangochannelsrestframework.observer import model_observer, observer
+from tests.app.models import Item
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage_check(settings_module: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": settings_module}
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+BROKEN_REPORT = """\
+SystemCheckError: System check identified some issues:
+
+ERRORS:
+DJANGO_CHANNELS_REST_API: (dcrf.E004) DJANGO_CHANNELS_REST_API['DEFAULT_FILTER_BACKENDS'] must be a list or tuple, \
+not 'rest_framework.filters.SearchFilter'.
+	HINT: Write ['rest_framework.filters.SearchFilter'].
+DJANGO_CHANNELS_REST_API: (dcrf.E008) DJANGO_CHANNELS_REST_API['DEFAULT_PAGINATION_CLASS']: cannot import \
+'nowhere.Paginator' (No module named 'nowhere').
+tests.checks_project.broken_consumers.BareDecoratorConsumer: (dcrf.E007) BareDecoratorConsumer.ping is not an \
+action or observer: @action was used without calling it.
+	HINT: Write @action() (with parentheses).
+tests.checks_project.broken_consumers.GuardedConsumer: (dcrf.E003) permission_classes of GuardedConsumer must be a \
+list or tuple, not <class 'djangochannelsrestframework.permissions.IsAuthenticated'>.
+	HINT: Write permission_classes = [IsAuthenticated].
+tests.checks_project.broken_consumers.NoQuerysetConsumer: (dcrf.E005) NoQuerysetConsumer has actions that read \
+objects but neither a queryset nor get_queryset().
+	HINT: Set queryset = YourModel.objects.all(), or override get_queryset().
+tests.checks_project.broken_consumers.NoSerializerConsumer: (dcrf.E006) NoSerializerConsumer has actions that \
+serialize objects but neither a serializer_class nor get_serializer_class().
+	HINT: Set serializer_class = YourModelSerializer, or override get_serializer_class().
+tests.checks_project.broken_consumers.ObservingConsumer: (dcrf.E001) ObservingConsumer uses observers \
+(item_changes), which need a channel layer, but CHANNEL_LAYERS has no 'default' layer.
+	HINT: Set CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}} for one process, \
+or channels_redis.core.RedisChannelLayer for several.
+tests.checks_project.broken_consumers.SearchingConsumer: (dcrf.E004) filter_backends of SearchingConsumer must be \
+a list or tuple, not <class 'rest_framework.filters.SearchFilter'>.
+	HINT: Write filter_backends = [SearchFilter].
+
+WARNINGS:
+DJANGO_CHANNELS_REST_API: (dcrf.W001) Unknown key 'MAX_MESAGE_SIZE' in DJANGO_CHANNELS_REST_API; it is ignored.
+	HINT: Did you mean 'MAX_MESSAGE_SIZE'?
+tests.checks_project.broken_consumers.ChildConsumer: (dcrf.W002) ChildConsumer.ping overrides the action 'ping' of \
+ParentConsumer without @action(), so clients can no longer call it.
+	HINT: Decorate the override with @action() too (or rename it if it is a helper).
+
+System check identified 10 issues (0 silenced).
+"""
+
+
+def test_manage_check_names_each_mistake_of_a_broken_project() -> None:
+    done = manage_check("tests.checks_project.settings_broken")
+    assert done.returncode == 1
+    assert done.stderr == BROKEN_REPORT
+
+
+def test_manage_check_is_clean_on_the_same_project_done_right() -> None:
+    done = manage_check("tests.checks_project.settings_clean")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "System check identified no issues (0 silenced).\n", "")
+
+
+def test_manage_check_is_clean_on_the_demo() -> None:
+    env_dir = ROOT / "example"
+    done = manage_check("demo_project.settings", cwd=env_dir)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "System check identified no issues (0 silenced).\n", "")
+    # the demo installs the browsable app, which registers the library's checks
+    tagged = manage_check("demo_project.settings", "--tag", "djangochannelsrestframework", cwd=env_dir)
+    assert (tagged.returncode, tagged.stdout) == (0, "System check identified no issues (0 silenced).\n")
+
+
+def ids(messages: list[checks.CheckMessage]) -> list[str]:
+    return [message.id or "" for message in messages]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API=[("PAGE_SIZE", 10)])
+def test_e002_settings_must_be_a_dict() -> None:
+    assert [(m.id, m.msg) for m in check_settings()] == [
+        ("dcrf.E002", "DJANGO_CHANNELS_REST_API must be a dict, not list.")
+    ]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"PAGE_SIZE": 10, "DEFAULT_PERMISSION_CLASSES": []})
+def test_known_settings_pass() -> None:
+    assert check_settings() == []
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"DEFAULT_PERMISSION_CLASSES": "x.IsAuthenticated"})
+def test_e003_default_permission_classes_must_be_a_list() -> None:
+    assert ids(check_settings()) == ["dcrf.E003"]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"THE_PAGE_SIZE": 10, "ZZZ": 1})
+def test_w001_hint_without_a_close_match_lists_the_keys() -> None:
+    far = check_settings()[1]
+    assert far.hint.startswith("Known keys: DEFAULT_FILTER_BACKENDS, DEFAULT_PAGE_SIZE, ")
+    assert check_settings()[0].hint == "Did you mean 'PAGE_SIZE'?"
+
+
+@override_settings(ASGI_APPLICATION="tests.nowhere.application")
+def test_w003_unimportable_asgi_application() -> None:
+    warnings = [m for m in check_consumers() if m.id == "dcrf.W003"]
+    assert [(m.msg, m.hint) for m in warnings] == [
+        (
+            "Could not import ASGI_APPLICATION 'tests.nowhere.application' to find its websocket consumers: "
+            "ModuleNotFoundError: No module named 'tests.nowhere'",
+            "Only the consumer classes imported so far were checked.",
+        )
+    ]
+
+
+class Grouped(AsyncAPIConsumer):
+    groups = ["lobby"]
+
+
+class Plain(AsyncAPIConsumer):
+    @action()
+    async def ping(self) -> Any:
+        return "pong", 200
+
+
+def test_e001_class_level_groups_need_a_layer() -> None:
+    with override_settings(CHANNEL_LAYERS={}):
+        assert ids(consumer_messages(Grouped)) == ["dcrf.E001"]
+        assert consumer_messages(Plain) == []
+    assert consumer_messages(Grouped) == []
+
+
+def test_e001_names_another_alias() -> None:
+    class OtherLayer(Grouped):
+        channel_layer_alias = "other"
+
+    [message] = consumer_messages(OtherLayer)
+    assert message.msg.endswith("but CHANNEL_LAYERS has no 'other' layer.")
+
+
+def test_e007_every_decorator_used_without_calling_it() -> None:
+    class Bare(AsyncAPIConsumer):
+        @action
+        def one(self) -> None: ...
+
+        @model_observer
+        async def three(self, message: Any, **kwargs: Any) -> None: ...
+
+        @observer
+        async def four(self, message: Any, **kwargs: Any) -> None: ...
+
+    assert [(m.id, m.msg, m.hint) for m in consumer_messages(Bare)] == [
+        (
+            "dcrf.E007",
+            "Bare.one is not an action or observer: @action was used without calling it.",
+            "Write @action() (with parentheses).",
+        ),
+        (
+            "dcrf.E007",
+            "Bare.three is not an action or observer: @model_observer was used without calling it.",
+            "Write @model_observer(YourModel) (with parentheses).",
+        ),
+        (
+            "dcrf.E007",
+            "Bare.four is not an action or observer: @observer was used without calling it.",
+            "Write @observer(your_signal) (with parentheses).",
+        ),
+    ]
+
+
+def test_decorators_used_right_pass() -> None:
+    class Right(AsyncAPIConsumer):
+        @model_observer(Item)
+        async def changes(self, message: Any, **kwargs: Any) -> None: ...
+
+        @action()
+        async def ping(self) -> Any:
+            return "pong", 200
+
+    assert consumer_messages(Right) == []
+
+
+def test_w002_helpers_that_are_not_overrides_pass() -> None:
+    class Child(Plain):
+        def helper(self) -> None: ...
+
+    assert consumer_messages(Child) == []
+
+
+def test_an_unrouted_base_class_is_not_asked_for_a_queryset() -> None:
+    from tests.checks_project import clean_consumers
+
+    assert consumer_messages(clean_consumers.BaseListConsumer, base=True) == []
+    assert ids(consumer_messages(clean_consumers.BaseListConsumer)) == ["dcrf.E005", "dcrf.E006"]

@@ -1,0 +1,47 @@
+"""docs/testing.rst: the project it builds (tests/testing_project) passes its tests, run as its user
+would run them (its own settings and pytest.ini, in a process of its own), with pytest and with
+Django's test runner; and the page shows that project's files, not copies of them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = ROOT / "tests" / "testing_project"
+PAGE = ROOT / "docs" / "testing.rst"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    # The suite's own settings must not leak into the project's process.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    return subprocess.run([sys.executable, *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_project_passes_its_tests_with_pytest() -> None:
+    done = run("-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^7 passed in ", done.stdout, re.MULTILINE), done.stdout
+
+
+def test_the_project_passes_its_tests_with_manage_py_test() -> None:
+    done = run("manage.py", "test", "notes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Ran 1 test in " in done.stderr
+    assert "System check identified no issues (0 silenced)." in done.stdout
+
+
+def test_the_page_shows_the_projects_files() -> None:
+    page = PAGE.read_text()
+    shown = set(re.findall(r"literalinclude:: \.\./tests/testing_project/(\S+)", page))
+    assert shown == {"pytest.ini", "notes/models.py", "notes/consumers.py", "mysite/asgi.py", "notes/tests.py"}
+    settings = (PROJECT / "mysite" / "settings.py").read_text()
+    for line in (
+        '"djangochannelsrestframework",',
+        'ASGI_APPLICATION = "mysite.asgi.application"',
+        'CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}',
+    ):
+        assert line in settings and line in page
