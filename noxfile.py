@@ -108,6 +108,16 @@ def dist(session: nox.Session) -> None:
     session.log(f"sdist {sdist.name}: {len(sdist_names)} files")
 
 
+def show_versions(session: nox.Session) -> None:
+    """Print what the session's environment holds (uv environments have no pip)."""
+    session.run(
+        "python",
+        "-c",
+        "import importlib.metadata as m; print(*sorted(f'{d.name}=={d.version}' for d in m.distributions()))",
+        silent=False,
+    )
+
+
 def copy_suite(session: nox.Session) -> Path:
     """A copy of the suite with no package folder beside it, so only the installed package imports."""
     target = Path(session.create_tmp()) / "suite"
@@ -131,7 +141,7 @@ def tests(session: nox.Session, corner: str) -> None:
     """The whole suite against the installed wheel (sdist for "oldest") with one corner's versions."""
     artefact = built(".tar.gz") if corner == "oldest" else built(".whl")
     session.install(f"{PACKAGE}[test] @ {artefact.as_uri()}", *CORNERS[corner])
-    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    show_versions(session)
     suite = copy_suite(session)
     session.chdir(suite)
     env = {"DCRF_EXPECT_INSTALLED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -147,7 +157,7 @@ def dcrf_project(session: nox.Session, package: str) -> None:
     if package == "ours":
         pins = [pin for pin in pins if not pin.startswith(PACKAGE)] + [f"{PACKAGE} @ {built('.whl').as_uri()}"]
     session.install(*pins)
-    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    show_versions(session)
     project = Path(session.create_tmp()) / "dcrf13_project"
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(DCRF_PROJECT, project, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
