@@ -16,8 +16,9 @@ from .model_observer import ModelObserver
 class _GenericModelObserver:
     """A model observer waiting for its model: each consumer class binds it to its own model."""
 
-    def __init__(self, func: Callable[..., Any], **kwargs: Any) -> None:
+    def __init__(self, func: Callable[..., Any], batch_changes: bool = False, **kwargs: Any) -> None:
         self.func = func
+        self.batch_changes = batch_changes
         self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
         self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
         self._serializer: Callable[..., Any] | None = None
@@ -47,6 +48,7 @@ class _GenericModelObserver:
         observer._serializer = self._serializer
         observer.groups_from_pk_only = bool(getattr(self._group_names_for_signal, "groups_from_pk_only", False))
         observer.tag_events = True
+        observer.batch_changes = self.batch_changes
         observer._generic_source = self  # type: ignore[attr-defined]
         return observer
 

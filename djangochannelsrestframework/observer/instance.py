@@ -9,7 +9,6 @@ shared between the sockets of a process (see :mod:`.sharing`).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,15 +27,7 @@ from ..mixins import RetrieveModelMixin
 from .binding import _bind_generic_observers, _GenericModelObserver, _model_of
 from .model_observer import ModelObserver
 from .request_ids import ObserverConsumerMixin
-from .sharing import (
-    _SHARED_OUTCOMES_KEPT,
-    _current_event,
-    _encode,
-    _LazyContext,
-    _Outcome,
-    _shared_outcomes,
-    _shares_instance_data,
-)
+from .sharing import _current_event, _encode, _LazyContext, _Outcome, _shares_instance_data, shared_result
 
 
 async def _instance_change(
@@ -154,29 +145,13 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         event = _current_event.get()
         if event is None or not _shares_instance_data(self):
             return await self._compute_outcome(pk, action, shared=False)
-        key = (event, type(self), action)
-        loop = asyncio.get_running_loop()
-        entry = _shared_outcomes.get(key)
-        if entry is not None and entry[0] is loop:
-            shared: _Outcome | None = await asyncio.shield(entry[1])
-            if shared is not None:
-                return shared
-            return await self._compute_outcome(pk, action, shared=False)
-        future: asyncio.Future[_Outcome | None] = loop.create_future()
-        _shared_outcomes[key] = (loop, future)
-        while len(_shared_outcomes) > _SHARED_OUTCOMES_KEPT:
-            _shared_outcomes.popitem(last=False)
-        outcome: _Outcome | None = None
-        try:
-            outcome = await self._compute_outcome(pk, action, shared=True)
-            return outcome
-        finally:
-            # A serializer that read its context (the user, the request) made a per-subscriber result.
-            usable = outcome if outcome is not None and not outcome.context_used else None
-            if usable is None:
-                _shared_outcomes.pop(key, None)
-            if not future.done():
-                future.set_result(usable)
+        # A serializer that read its context (the user, the request) made a per-subscriber result.
+        return await shared_result(
+            (event, type(self), action),
+            lambda: self._compute_outcome(pk, action, shared=True),
+            fallback=lambda: self._compute_outcome(pk, action, shared=False),
+            usable=lambda outcome: not outcome.context_used,
+        )
 
     async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> _Outcome:
         try:

@@ -1,13 +1,17 @@
 """Payload sharing: one read, serialization and encoding of an event for every socket of a process
-that would get the same data, instead of one per socket."""
+that would get the same data, instead of one per socket.
+
+:func:`shared_result` is the one place this happens: instance subscriptions share per (event,
+consumer class, action), list subscriptions per (event, cohort).  See docs/delivery.rst.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import codec
 from ..permissions import needs_object_check
@@ -29,12 +33,48 @@ class _Outcome:
         self.context_used = context_used
 
 
-#: Recent events' shared outcomes, per (event id, consumer class, action); a handful is plenty,
+#: Recent events' shared results, per key (see :func:`shared_result`); a handful is plenty,
 #: since every socket of a process handles an event within moments of the others.
-_shared_outcomes: OrderedDict[tuple[str, type, str], tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = (
-    OrderedDict()
-)
+_shared_outcomes: OrderedDict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = OrderedDict()
 _SHARED_OUTCOMES_KEPT = 256
+
+T = TypeVar("T")
+
+
+async def shared_result(
+    key: Hashable,
+    compute: Callable[[], Awaitable[T]],
+    fallback: Callable[[], Awaitable[T]] | None = None,
+    usable: Callable[[T], bool] | None = None,
+) -> T:
+    """The result of ``compute()`` for ``key``, computed once per process and event loop: the first
+    caller computes it, callers arriving while it runs or soon after get the same object.
+
+    ``usable(result)`` false (or ``compute`` raising) means the result was specific to its caller:
+    the others then run ``fallback()`` (``compute()`` without one) themselves.
+    """
+    loop = asyncio.get_running_loop()
+    entry = _shared_outcomes.get(key)
+    if entry is not None and entry[0] is loop:
+        shared: T | None = await asyncio.shield(entry[1])
+        if shared is not None:
+            return shared
+        return await (fallback or compute)()
+    future: asyncio.Future[T | None] = loop.create_future()
+    _shared_outcomes[key] = (loop, future)
+    while len(_shared_outcomes) > _SHARED_OUTCOMES_KEPT:
+        _shared_outcomes.popitem(last=False)
+    result: T | None = None
+    try:
+        result = await compute()
+        return result
+    finally:
+        if result is None or (usable is not None and not usable(result)):
+            _shared_outcomes.pop(key, None)
+            result = None
+        if not future.done():
+            future.set_result(result)
+
 
 #: The defaults that make a subscriber's data independent of who it is.
 _DEFAULT_PATH = ("get_queryset", "filter_queryset", "get_object", "get_serializer", "get_serializer_class")
