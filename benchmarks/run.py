@@ -196,7 +196,12 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
     ("list 100 rows (4x10): req/s", "list", "req_per_s", "{:,.0f}", True),
     ("list 100 rows: server CPU us/req", "list", "server_cpu_us_per_req", "{:,.0f}", False),
 ]
-for _kind, _label in (("instance", "instance subs"), ("model", "model observer")):
+for _kind, _label in (
+    ("instance", "instance subs"),
+    ("model", "model observer"),
+    ("list", "live list, 1 cohort,"),
+    ("list10", "live list, 10 cohorts,"),
+):
     for _n in (100, 1000):
         _s = f"fanout_{_kind}_{_n}"
         ROWS += [
