@@ -344,7 +344,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg_at_start": os.getloadavg(),
         "layer": os.environ.get("BENCH_LAYER", "sweeping"),
-        "versions": {name: venvs.versions(name) for name in ("ours", "dcrf")},
+        # --impl ours never creates the dcrf venv: report the venvs that exist.
+        "versions": {name: venvs.versions(name) for name in ("ours", "dcrf") if venvs.python(name).exists()},
     }
 
 
@@ -479,7 +480,7 @@ def main() -> None:
         f"Python {versions['python']}, Django {versions['Django']}, channels {versions['channels']}, "
         f"DRF {versions['djangorestframework']}, uvicorn {versions['uvicorn']}, websockets {versions['websockets']}; "
         f"ours {versions.get('djangochannelsrestframework')} vs DCRF "
-        f"{meta['versions']['dcrf'].get('djangochannelsrestframework')}; layer {meta['layer']}; "
+        f"{meta['versions'].get('dcrf', {}).get('djangochannelsrestframework')}; layer {meta['layer']}; "
         f"load average at start {meta['loadavg_at_start'][0]:.2f}; took {meta['seconds']} s\n"
     )
     print(table(results))
