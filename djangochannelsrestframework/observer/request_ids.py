@@ -7,6 +7,9 @@ from typing import Any
 
 from .binding import _bind_generic_observers
 
+#: The key of instance subscriptions in ``AsyncAPIConsumer._observer_group_to_request_id``.
+INSTANCE_SUBSCRIPTIONS = "instance-subscriptions"
+
 
 class ObserverConsumerMixin:
     """Request-id bookkeeping for consumers with generic observers."""
@@ -19,7 +22,10 @@ class ObserverConsumerMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.subscribed_requests: dict[str, set[Any]] = {}
+        # One request-id table per consumer: this mixin's share of the consumer's observer table,
+        # under a key no observer id can take (those contain the observer's class name).
+        table = getattr(self, "_observer_group_to_request_id", None)
+        self.subscribed_requests: dict[str, set[Any]] = {} if table is None else table[INSTANCE_SUBSCRIPTIONS]
 
     def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
         for group in groups:
