@@ -10,7 +10,11 @@ from rest_framework.filters import SearchFilter
 
 from djangochannelsrestframework import permissions
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.mixins import ListSubscriptionMixin, PaginatedModelListMixin
+from djangochannelsrestframework.mixins import (
+    ListSubscriptionMixin,
+    PaginatedModelListMixin,
+    StreamedPaginatedListMixin,
+)
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
 from tests.app.models import Item
 
@@ -61,6 +65,15 @@ class PagedItemListConsumer(ListSubscriptionMixin, PaginatedModelListMixin, Gene
     permission_classes = (permissions.AllowAny,)
     pagination_class = WebsocketLimitOffsetPagination
     filter_backends = [MinValueFilter]
+
+
+class StreamedItemList(ListSubscriptionMixin, StreamedPaginatedListMixin, GenericAsyncAPIConsumer):
+    """``list`` streams its pages; ``subscribe_list`` replies with the first."""
+
+    queryset = Item.objects.order_by("id")
+    serializer_class = ItemSerializer
+    permission_classes = (permissions.AllowAny,)
+    pagination_class = WebsocketLimitOffsetPagination
 
 
 class StaffSeesValues(ItemListConsumer):

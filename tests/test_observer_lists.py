@@ -20,6 +20,7 @@ from tests.list_consumers import (
     NoSecretsItemList,
     PagedItemListConsumer,
     StaffSeesValues,
+    StreamedItemList,
     ViewersItemList,
 )
 
@@ -384,3 +385,14 @@ async def test_subscribers_of_different_cohorts_are_evaluated_apart():
     assert len(membership_queries(captured)) == 3, captured
     for communicator in sockets:
         await communicator.disconnect()
+
+
+async def test_a_streamed_list_snapshots_its_first_page():
+    await run(lambda: [Item.objects.create(name=f"s{n}", value=n) for n in range(3)])
+    communicator = await connect(StreamedItemList)
+    snapshot = await subscribe(communicator, request_id=1, limit=2)
+    page = {"count": 3, "results": [item(1, "s0", 0), item(2, "s1", 1)], "limit": 2, "offset": 0}
+    assert snapshot == reply("subscribe_list", page, request_id=1)
+    await run(lambda: save(3, value=30))
+    assert await communicator.receive_json_from() == reply("update", item(3, "s2", 30), request_id=1)
+    await communicator.disconnect()
