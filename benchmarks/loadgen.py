@@ -190,27 +190,42 @@ async def pipelined(
 
 # -- observer fan-out --------------------------------------------------------------------------------
 
+#: Rows in the live-list scenarios' lists (bench.work.LIST_ROWS; cohort c lists up to LIST_ROWS + c).
+LIST_ROWS = 100
+
 
 async def fanout(base: str, kind: str, subscribers: int, bumps: int, pid: int, time_limit: float) -> dict[str, Any]:
     """Subscribe ``subscribers`` sockets, have the server save the observed row ``bumps`` times
     (one ``bump`` action on another socket), and time until every socket got every event."""
     url = f"{base}/ws/observe/"
+    subscribed_status = 201
+    cohorts = 1
     if kind == "instance":
-        subscribe = {"action": "subscribe_instance", "pk": 1}
+        subscribe: dict[str, Any] = {"action": "subscribe_instance", "pk": 1}
         event_action = "update"
+    elif kind.startswith("list"):
+        # Live lists (ours only): subscribe_list of 100+ rows; kind "listN" spreads the sockets over
+        # N cohorts (different max_pk), "list" keeps them in one.
+        cohorts = int(kind[4:] or 1)
+        subscribe = {"action": "subscribe_list"}
+        event_action = "update"
+        subscribed_status = 200
     else:
         subscribe = {"action": "subscribe_rows"}
         event_action = "row_activity"
     trigger = await connect(url)
+    if kind.startswith("list"):
+        url = f"{base}/ws/live/"
     sockets = await connect_many(url, subscribers)
     try:
         sem = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
         async def sub(i: int, ws: Any) -> None:
             async with sem:
-                reply = await call(ws, {**subscribe, "request_id": i})
-                if reply.get("response_status") != 201:
-                    raise RuntimeError(f"subscribe failed: {reply}")
+                extra = {"max_pk": LIST_ROWS + i % cohorts} if kind.startswith("list") else {}
+                reply = await call(ws, {**subscribe, **extra, "request_id": i})
+                if reply.get("response_status") != subscribed_status:
+                    raise RuntimeError(f"subscribe failed: {str(reply)[:300]}")
 
         await asyncio.gather(*(sub(i, ws) for i, ws in enumerate(sockets)))
         await asyncio.sleep(0.5)
@@ -367,6 +382,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             if not caps.get("observer"):
                 if wanted(name):
                     results[name] = {"skipped": caps.get("reason") or "observer not available"}
+                continue
+            await run(name, fanout(base, kind, subscribers, bumps, args.pid, 60))
+    for kind in ("list", "list10"):
+        for subscribers, bumps in plan["fanout"]:
+            name = f"fanout_{kind}_{subscribers}"
+            if not caps.get("live_lists"):
+                if wanted(name):
+                    results[name] = {"skipped": caps.get("live_lists_reason") or "live lists not available"}
                 continue
             await run(name, fanout(base, kind, subscribers, bumps, args.pid, 60))
     return results

@@ -196,7 +196,12 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
     ("list 100 rows (4x10): req/s", "list", "req_per_s", "{:,.0f}", True),
     ("list 100 rows: server CPU us/req", "list", "server_cpu_us_per_req", "{:,.0f}", False),
 ]
-for _kind, _label in (("instance", "instance subs"), ("model", "model observer")):
+for _kind, _label in (
+    ("instance", "instance subs"),
+    ("model", "model observer"),
+    ("list", "live list, 1 cohort,"),
+    ("list10", "live list, 10 cohorts,"),
+):
     for _n in (100, 1000):
         _s = f"fanout_{_kind}_{_n}"
         ROWS += [
@@ -339,7 +344,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "loadavg_at_start": os.getloadavg(),
         "layer": os.environ.get("BENCH_LAYER", "sweeping"),
-        "versions": {name: venvs.versions(name) for name in ("ours", "dcrf")},
+        # --impl ours never creates the dcrf venv: report the venvs that exist.
+        "versions": {name: venvs.versions(name) for name in ("ours", "dcrf") if venvs.python(name).exists()},
     }
 
 
@@ -474,7 +480,7 @@ def main() -> None:
         f"Python {versions['python']}, Django {versions['Django']}, channels {versions['channels']}, "
         f"DRF {versions['djangorestframework']}, uvicorn {versions['uvicorn']}, websockets {versions['websockets']}; "
         f"ours {versions.get('djangochannelsrestframework')} vs DCRF "
-        f"{meta['versions']['dcrf'].get('djangochannelsrestframework')}; layer {meta['layer']}; "
+        f"{meta['versions'].get('dcrf', {}).get('djangochannelsrestframework')}; layer {meta['layer']}; "
         f"load average at start {meta['loadavg_at_start'][0]:.2f}; took {meta['seconds']} s\n"
     )
     print(table(results))

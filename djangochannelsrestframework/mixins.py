@@ -189,3 +189,12 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
             "list", request_id=_ANY_REQUEST_ID if request_id is None else request_id
         )
         return None, status.HTTP_200_OK
+
+
+def __getattr__(name: str) -> Any:
+    # Live list subscriptions live with the observers; loaded lazily to avoid an import cycle.
+    if name == "ListSubscriptionMixin":
+        from .observer.lists import ListSubscriptionMixin
+
+        return ListSubscriptionMixin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

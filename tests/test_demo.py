@@ -297,3 +297,27 @@ def test_demo_rejects_bad_arguments(args, message):
     with pytest.raises(SystemExit) as raised:
         dev.demo_port(args)
     assert str(raised.value) == message
+
+
+async def test_the_room_list_is_a_live_list(demo: DemoServer) -> None:
+    _, alice_cookie = log_in(demo, *dev.DEMO_USERS[0])
+    _, bob_cookie = log_in(demo, *dev.DEMO_USERS[1])
+    url, origin = f"{demo.ws_url}/ws/chat/", demo.origin
+    async with (
+        connect(url, origin=origin, additional_headers={"Cookie": alice_cookie}) as alice,
+        connect(url, origin=origin, additional_headers={"Cookie": bob_cookie}) as bob,
+    ):
+        listed = await call(alice, "list", 1)
+        assert await call(alice, "subscribe_list", 2) == {**listed, "action": "subscribe_list", "request_id": 2}
+        # Each event shows the room as it is when evaluated: wait for one before the next change.
+        created = (await call(bob, "create", 1, data={"name": "live list"}))["data"]
+        events = [json.loads(await asyncio.wait_for(alice.recv(), 5))]
+        renamed = (await call(bob, "patch", 2, pk=created["pk"], data={"name": "live list (renamed)"}))["data"]
+        events.append(json.loads(await asyncio.wait_for(alice.recv(), 5)))
+        assert (await call(bob, "delete", 3, pk=created["pk"]))["response_status"] == 204
+        events.append(json.loads(await asyncio.wait_for(alice.recv(), 5)))
+    assert events == [
+        {"errors": [], "data": created, "action": "create", "response_status": 200, "request_id": 2},
+        {"errors": [], "data": renamed, "action": "update", "response_status": 200, "request_id": 2},
+        {"errors": [], "data": {"pk": created["pk"]}, "action": "delete", "response_status": 204, "request_id": 2},
+    ]

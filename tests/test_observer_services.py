@@ -66,11 +66,13 @@ async def test_change_committed_in_another_process_reaches_the_subscriber(servic
 
 
 # The observer tests whose outcome depends on the database's transaction behaviour: commit-time
-# delivery, rollbacks, savepoints, group moves read from the database, and routing by ``using``.
+# delivery, rollbacks, savepoints, group moves read from the database, routing by ``using``, and
+# live lists (commit order, one membership query per cohort and batch).
 POSTGRES_SUITES = [
     "tests/test_observer_model.py",
     "tests/test_observer_instance.py",
     "tests/test_observer_using.py",
+    "tests/test_observer_lists.py",
 ]
 
 

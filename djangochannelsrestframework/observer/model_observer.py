@@ -105,12 +105,20 @@ class _CommitBatch:
         for connection in connection_batches:
             setattr(connection, _BATCH_ATTR, None)
         messages: list[dict[str, Any]] = []
-        for row in self.rows.values():
+        batched: dict[ModelObserver, list[tuple[Any, str]]] = {}
+        for (_, pk), row in self.rows.items():
             survivors = [event for event in row.events if event.scope is None or event.scope.survived]
             try:
+                if row.observer.batch_changes:
+                    change = _net_action(survivors)
+                    if change is not None:
+                        batched.setdefault(row.observer, []).append((_json_pk(pk), change.value))
+                    continue
                 messages.extend(row.observer._net_messages(row, survivors))
             except Exception:
                 logger.exception("Observer %s failed to build its messages", row.observer.func.__name__)
+        for observer, changes in batched.items():
+            messages.extend(observer.batch_messages(changes))
         send_to_groups(messages)
 
 
@@ -172,6 +180,10 @@ class ModelObserver(BaseObserver):
         #: When set, each change's messages carry an ``event`` id, the same for every group; instance
         #: subscriptions use it to read and serialize the object once per event, not per subscriber.
         self.tag_events = False
+        #: When set, a commit sends one message per group naming every row it changed (see
+        #: :meth:`batch_messages`) instead of one serialized message per row: list subscriptions
+        #: evaluate a whole committed batch with one query.
+        self.batch_changes = False
         self._model_cls: type[Model] | None = None
         self.model_cls = model_cls
 
@@ -348,6 +360,9 @@ class ModelObserver(BaseObserver):
         self._track_state(instance, action, connection)
         old_groups = self._take_old_groups(instance, action)
         if not connection.in_atomic_block:
+            if self.batch_changes:
+                send_to_groups(self.batch_messages([(_json_pk(instance.pk), action.value)]))
+                return
             # Sent at once: no later edit can reach the instance before it is serialized.
             row = _Row(self, old_groups)
             row.events.append(_Event(None, action, instance))
@@ -399,6 +414,17 @@ class ModelObserver(BaseObserver):
             messages.extend({**payload, "group": group} for group in sorted(groups))
         return messages
 
+    def batch_messages(self, changes: list[tuple[Any, str]]) -> list[dict[str, Any]]:
+        """One message per listened group for a committed batch: ``body["changes"]`` lists
+        ``[pk, "create" | "update" | "delete"]`` per changed row, in the order the rows first
+        changed; ``event`` names the batch, the same in every group and process."""
+        groups = listened_groups(set(self.group_names_for_signal()))
+        if not groups or not changes:
+            return []
+        body = {"changes": [[pk, action] for pk, action in changes]}
+        payload = {"type": self.message_type, "body": body, "action": "batch", "event": uuid4().hex}
+        return [{**payload, "group": group} for group in sorted(groups)]
+
     def send_prepared_messages(self, messages: list[dict[str, Any]]) -> None:
         """Send built messages to their groups now."""
         send_to_groups(messages)
@@ -417,6 +443,16 @@ class ModelObserver(BaseObserver):
         else:
             body = {"pk": _json_pk(instance.pk)}
         return {"type": self.message_type, "body": body, "action": action.value}
+
+
+def _net_action(survivors: list[_Event]) -> Action | None:
+    """What a row's surviving events amount to: created, updated, deleted, or nothing."""
+    if not survivors:
+        return None
+    first, last = survivors[0].action, survivors[-1].action
+    if last is Action.DELETE:
+        return None if first is Action.CREATE else Action.DELETE
+    return Action.CREATE if first is Action.CREATE else Action.UPDATE
 
 
 def _json_pk(pk: Any) -> Any:

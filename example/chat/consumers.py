@@ -4,7 +4,10 @@ Every action needs a logged-in user.  Anyone logged in may list, create, view an
 (``join_room`` marks the socket present); only members post; only the host renames (``patch``)
 or deletes a room.  Pages get live updates from three observers:
 
-* ``room_activity`` (``subscribe_rooms``): rooms created, renamed, deleted — the room list;
+* ``subscribe_list`` (from ``ListSubscriptionMixin``): the room list, then every room created,
+  renamed or deleted, as the subscriber's ``list`` would show it (the room-list page uses it);
+* ``room_activity`` (``subscribe_rooms``): rooms created, renamed, deleted, as a hand-written
+  model observer (kept to show one; the browsable API page can try both);
 * ``message_activity``: new messages of the room this socket joined, and of no other room;
 * ``presence_activity``: the users present in the joined room, after every join or leave;
 
@@ -26,7 +29,12 @@ from chat.models import Message, Presence, Room
 from chat.serializers import MessageSerializer, RoomSerializer, present_usernames
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.mixins import CreateModelMixin, DeleteModelMixin, ListModelMixin, PatchModelMixin
+from djangochannelsrestframework.mixins import (
+    CreateModelMixin,
+    DeleteModelMixin,
+    ListSubscriptionMixin,
+    PatchModelMixin,
+)
 from djangochannelsrestframework.observer import model_observer
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from djangochannelsrestframework.permissions import BasePermission, IsAuthenticated
@@ -51,7 +59,7 @@ class IsHostToChange(BasePermission):
 
 class RoomConsumer(
     ObserverModelInstanceMixin,
-    ListModelMixin,
+    ListSubscriptionMixin,
     CreateModelMixin,
     PatchModelMixin,
     DeleteModelMixin,

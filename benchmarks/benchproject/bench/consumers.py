@@ -35,7 +35,12 @@ class EchoConsumer(AsyncAPIConsumer):
 
     @action()
     async def capabilities(self, **kwargs: Any) -> tuple[Any, int]:
-        return {"observer": HAVE_OBSERVER, "reason": OBSERVER_MISSING}, 200
+        return {
+            "observer": HAVE_OBSERVER,
+            "reason": OBSERVER_MISSING,
+            "live_lists": HAVE_LIVE_LISTS,
+            "live_lists_reason": LIVE_LISTS_MISSING,
+        }, 200
 
 
 class RowConsumer(RetrieveModelMixin, ListModelMixin, GenericAsyncAPIConsumer):
@@ -73,3 +78,26 @@ if HAVE_OBSERVER:
     except Exception as exc:
         HAVE_OBSERVER = False
         OBSERVER_MISSING = f"{type(exc).__name__}: {exc}"
+
+
+# Live lists exist only in our implementation (DCRF 1.3 has no equivalent): optional like the observer.
+try:
+    from djangochannelsrestframework.mixins import ListSubscriptionMixin
+
+    class MaxPkFilter:
+        """``max_pk`` in the message keeps rows up to that pk: distinct values make distinct cohorts
+        whose lists all hold the bumped row."""
+
+        def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+            return queryset.filter(pk__lte=int(request.query_params.get("max_pk", LIST_ROWS)))
+
+    class LiveListConsumer(ListSubscriptionMixin, GenericAsyncAPIConsumer):
+        queryset = Row.objects.order_by("pk")
+        serializer_class = RowSerializer
+        filter_backends = [MaxPkFilter]
+
+    HAVE_LIVE_LISTS = True
+    LIVE_LISTS_MISSING = ""
+except Exception as exc:
+    HAVE_LIVE_LISTS = False
+    LIVE_LISTS_MISSING = f"{type(exc).__name__}: {exc}"

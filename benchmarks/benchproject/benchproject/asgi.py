@@ -23,5 +23,7 @@ websocket_routes = [
 ]
 if consumers.HAVE_OBSERVER:
     websocket_routes.append(path("ws/observe/", consumers.ObserveConsumer.as_asgi()))
+if getattr(consumers, "HAVE_LIVE_LISTS", False):
+    websocket_routes.append(path("ws/live/", consumers.LiveListConsumer.as_asgi()))
 
 application = ProtocolTypeRouter({"websocket": URLRouter(websocket_routes)})

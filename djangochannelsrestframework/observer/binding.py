@@ -1,0 +1,95 @@
+"""Binding generic observers to models: each consumer class gets its own :class:`ModelObserver` of
+its model (from ``queryset`` or the serializer's ``Meta.model``), made when the class is created,
+or at the first subscription when the model is only known then."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db.models import Model
+
+from ..consumers import APIConsumerMetaclass
+from .model_observer import ModelObserver
+
+
+class _GenericModelObserver:
+    """A model observer waiting for its model: each consumer class binds it to its own model."""
+
+    def __init__(self, func: Callable[..., Any], batch_changes: bool = False, **kwargs: Any) -> None:
+        self.func = func
+        self.batch_changes = batch_changes
+        self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
+        self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
+        self._serializer: Callable[..., Any] | None = None
+
+    def groups(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+        self._group_names_for_signal = func
+        self._group_names_for_consumer = func
+        return self
+
+    def groups_for_signal(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+        self._group_names_for_signal = func
+        return self
+
+    def groups_for_consumer(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+        self._group_names_for_consumer = func
+        return self
+
+    def serializer(self, func: Callable[..., Any]) -> _GenericModelObserver:
+        self._serializer = func
+        return self
+
+    def bind_to_model(self, model_cls: type[Model], name: str, many_to_many: bool = False) -> ModelObserver:
+        """A :class:`ModelObserver` of ``model_cls`` with this placeholder's hooks, partitioned by ``name``."""
+        observer = ModelObserver(func=self.func, model_cls=model_cls, partition=name, many_to_many=many_to_many)
+        observer._group_names_for_signal = self._group_names_for_signal
+        observer._group_names_for_consumer = self._group_names_for_consumer
+        observer._serializer = self._serializer
+        observer.groups_from_pk_only = bool(getattr(self._group_names_for_signal, "groups_from_pk_only", False))
+        observer.tag_events = True
+        observer.batch_changes = self.batch_changes
+        observer._generic_source = self  # type: ignore[attr-defined]
+        return observer
+
+
+def _model_of(cls: type) -> type[Model] | None:
+    """The model a consumer class works on: its queryset's, else its serializer's ``Meta.model``."""
+    queryset = getattr(cls, "queryset", None)
+    model = getattr(queryset, "model", None)
+    if model is None:
+        meta = getattr(getattr(cls, "serializer_class", None), "Meta", None)
+        model = getattr(meta, "model", None)
+    return model if isinstance(model, type) and issubclass(model, Model) else None
+
+
+def _bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
+    """Give ``cls`` a bound observer for every generic one it has, unless its parent's fits."""
+    model = model or _model_of(cls)
+    if model is None:
+        return
+    many_to_many = bool(getattr(cls, "observer_many_to_many_relationships", False))
+    for attr in dir(cls):
+        if attr.startswith("__"):
+            continue
+        member = cls.__dict__.get(attr, None)
+        if member is None:
+            member = next((base.__dict__[attr] for base in cls.__mro__ if attr in base.__dict__), None)
+        if isinstance(member, _GenericModelObserver):
+            generic = member
+        elif isinstance(member, ModelObserver) and hasattr(member, "_generic_source"):
+            if member.model_cls is model:
+                continue
+            generic = member._generic_source
+        else:
+            continue
+        setattr(cls, attr, generic.bind_to_model(model, f"{cls.__module__}.{cls.__name__}.{attr}", many_to_many))
+
+
+class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
+    """Binds generic model observers to the class's model (kept for DCRF compatibility; the mixins
+    below do the same through ``__init_subclass__``)."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> None:
+        super().__init__(name, bases, body)
+        _bind_generic_observers(cls)

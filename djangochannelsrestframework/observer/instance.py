@@ -1,0 +1,186 @@
+"""Instance subscriptions: ``ObserverModelInstanceMixin`` adds ``subscribe_instance`` and
+``unsubscribe_instance`` to a ``GenericAsyncAPIConsumer``.
+
+Each consumer class gets its own model observer (see :mod:`.binding`).  Every event re-checks the
+subscriber's permissions and re-reads the object through the consumer's ``get_queryset``, then
+replies to each subscribing request id; when that cannot depend on the subscriber, the payload is
+shared between the sockets of a process (see :mod:`.sharing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model
+from django.http import Http404
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import get_object_or_404
+
+from ..decorators import action
+from ..logs import log_instance_delivery
+from ..mixins import RetrieveModelMixin
+from .binding import _bind_generic_observers, _GenericModelObserver, _model_of
+from .model_observer import ModelObserver
+from .request_ids import ObserverConsumerMixin
+from .sharing import _current_event, _encode, _LazyContext, _Outcome, _shares_instance_data, shared_result
+from .utils import request_id_key, request_id_of
+
+
+async def _instance_change(
+    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
+) -> None:
+    token = _current_event.set(event if isinstance(event, str) else None)
+    try:
+        await self.handle_observed_action(action=action, group=group, **dict(message))
+    finally:
+        _current_event.reset(token)
+
+
+def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> Iterable[str]:
+    yield f"{self.message_type}-model-{self.model_label}-pk-{instance.pk}"
+
+
+_instance_change.__name__ = "handle_instance_change"
+_instance_change.__qualname__ = "handle_instance_change"
+# Group names include the handler's module: keep the one they had, so processes running
+# different releases of this package still reach each other's subscribers.
+_instance_change.__module__ = "djangochannelsrestframework.observer.generics"
+#: The groups name the object by primary key only (a save cannot move it): see ModelObserver.
+_instance_groups.groups_from_pk_only = True  # type: ignore[attr-defined]
+
+
+class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
+    """``retrieve``, ``subscribe_instance`` and ``unsubscribe_instance``: live updates of one object.
+
+    Subscribe with ``{"action": "subscribe_instance", "pk": 1, "request_id": 7}``; every committed
+    change then arrives as ``{"action": "update", "data": <serializer data>, "request_id": 7, ...}``
+    or ``{"action": "delete", "data": {"pk": 1}, "response_status": 204, ...}``.
+    """
+
+    handle_instance_change: Any = _GenericModelObserver(_instance_change).groups(_instance_groups)
+
+    def _instance_observer(self, model: type[Model]) -> ModelObserver:
+        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
+        observer = next(
+            (
+                cls.__dict__["handle_instance_change"]
+                for cls in type(self).__mro__
+                if "handle_instance_change" in cls.__dict__
+            ),
+            None,
+        )
+        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
+            _bind_generic_observers(type(self), model)
+            observer = type(self).__dict__["handle_instance_change"]
+        return observer
+
+    @action()
+    async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+        """Subscribe ``request_id`` to changes of the object the message names."""
+        if request_id is None:
+            raise ValidationError({"request_id": ["This argument is required."]})
+        instance = await database_sync_to_async(self.get_object)(**kwargs)  # type: ignore[attr-defined]
+        observer = self._instance_observer(type(instance))
+        groups = await observer.subscribe(self, instance=instance)
+        self._subscribe(request_id, groups)
+        return None, status.HTTP_201_CREATED
+
+    @action()
+    async def unsubscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+        """Stop ``request_id``'s subscription (or, without one, every subscription to the named object)."""
+        key = request_id_key(request_id)
+        if request_id is not None and any(key in ids for ids in self.subscribed_requests.values()):
+            emptied = self._unsubscribe(request_id)
+            observer = type(self).handle_instance_change
+            if isinstance(observer, ModelObserver):
+                await observer.unsubscribe_groups(self, emptied)
+            return None, status.HTTP_204_NO_CONTENT
+        instance = await database_sync_to_async(self._instance_for_unsubscribe)(**kwargs)
+        observer = self._instance_observer(type(instance))
+        groups = observer.group_names_for_consumer(self, instance=instance)
+        self._unsubscribe_groups(groups)
+        await observer.unsubscribe_groups(self, groups)
+        return None, status.HTTP_204_NO_CONTENT
+
+    def _instance_for_unsubscribe(self, **kwargs: Any) -> Model:
+        lookup_key = self.get_lookup_key()  # type: ignore[attr-defined]
+        model = _model_of(type(self))
+        if lookup_key in kwargs and self.lookup_field in ("pk", "id") and model is not None:  # type: ignore[attr-defined]
+            # Names the groups without a query, so it works after the object was deleted.
+            return model(pk=kwargs[lookup_key])
+        return self.get_object(**kwargs)  # type: ignore[attr-defined, no-any-return]
+
+    async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
+        """Send one event to this socket's subscribers of ``group``, if they may still see it."""
+        request_ids = self._requests_for(group)
+        log_instance_delivery(self, action, request_ids)
+        if not request_ids:
+            return
+        try:
+            await self.check_permissions(action, **kwargs)  # type: ignore[attr-defined]
+        except (APIException, DjangoPermissionDenied):
+            return
+        pk = kwargs.get("pk")
+        if action == "delete":
+            data: Any = {"pk": pk}
+            text = _encode(data)
+            for key in request_ids:
+                await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))  # type: ignore[attr-defined]
+            return
+        outcome = await self._observed_outcome(pk, action)
+        if outcome.kind != _Outcome.DATA:
+            # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
+            return
+        for key in request_ids:
+            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))  # type: ignore[attr-defined]
+
+    async def _observed_outcome(self, pk: Any, action: str) -> _Outcome:
+        """What this socket's subscribers get for an event: computed here, or shared with the other
+        sockets of this class in this process when it cannot depend on the subscriber."""
+        event = _current_event.get()
+        if event is None or not _shares_instance_data(self):
+            return await self._compute_outcome(pk, action, shared=False)
+        # A serializer that read its context (the user, the request) made a per-subscriber result.
+        return await shared_result(
+            (event, type(self), action),
+            lambda: self._compute_outcome(pk, action, shared=True),
+            fallback=lambda: self._compute_outcome(pk, action, shared=False),
+            usable=lambda outcome: not outcome.context_used,
+        )
+
+    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> _Outcome:
+        try:
+            if shared:
+                data, context_used = await database_sync_to_async(self._shared_instance_data)(pk=pk, action=action)
+            else:
+                data = await database_sync_to_async(self._observed_instance_data)(pk=pk, action=action)
+                context_used = True
+        except (Http404, ObjectDoesNotExist, NotFound):
+            return _Outcome(_Outcome.MISSING)
+        except (APIException, DjangoPermissionDenied):
+            return _Outcome(_Outcome.DENIED)
+        return _Outcome(_Outcome.DATA, data, _encode(data), context_used)
+
+    def _shared_instance_data(self, pk: Any, action: str) -> tuple[Any, bool]:
+        """:meth:`_observed_instance_data` for a class whose defaults make it subscriber-independent;
+        the serializer gets a context that is only built (and flagged) if it is read."""
+        kwargs = {"pk": pk}
+        instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)  # type: ignore[attr-defined]
+        serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
+        context = _LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
+        data = serializer_class(instance=instance, context=context).data
+        return data, context.used
+
+    def _observed_instance_data(self, pk: Any, action: str) -> Any:
+        """Read the object through ``get_queryset`` (so per-user filtering applies) and serialize it."""
+        kwargs = {"pk": pk}
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+        instance = get_object_or_404(queryset, pk=pk)
+        self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
+        return serializer.data

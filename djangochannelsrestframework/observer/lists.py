@@ -1,0 +1,315 @@
+"""Live list subscriptions: ``subscribe_list`` replies with exactly what ``list`` would (the
+snapshot), then keeps the client's copy in sync with ``create`` / ``update`` / ``delete`` events
+relative to the subscriber's own filtered, permission-checked queryset.
+
+How an event travels (see docs/delivery.rst):
+
+* a commit sends one channel-layer message per consumer class naming every row it changed
+  (:meth:`.model_observer.ModelObserver.batch_messages`);
+* per *cohort* (same consumer class, parameters and permission context, see
+  :meth:`ListSubscriptionMixin.get_list_cohort_context`) and batch, one socket of the process runs
+  one query for the changed rows that are visible, serializes and encodes them once
+  (:func:`.sharing.shared_result`);
+* each subscription turns that into events from the rows it already has (:meth:`ListOutcome.step`,
+  shared by every subscription holding the same rows) and sends them under its request id.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Hashable, Iterable
+from typing import Any, NamedTuple
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Model
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+
+from .. import codec
+from ..decorators import action
+from ..mixins import ListModelMixin
+from .base_observer import logger
+from .binding import _bind_generic_observers, _GenericModelObserver
+from .delivery import registry
+from .model_observer import ModelObserver, _json_pk
+from .sharing import _encode, shared_result
+
+
+class ListFrame(NamedTuple):
+    """One event for a subscriber, with its data already encoded (``text``) for every socket."""
+
+    action: str
+    data: Any
+    text: str | None
+    status: int
+
+
+class ListOutcome:
+    """What one committed batch means for one cohort: which changed rows are visible (with their
+    serialized data and its JSON), and, per set of rows a subscriber already has, its events."""
+
+    __slots__ = ("_deletes", "_steps", "pks", "rows")
+
+    def __init__(self, pks: list[Any], rows: dict[Any, tuple[Any, str | None]]) -> None:
+        self.pks = pks
+        self.rows = rows
+        self._steps: dict[frozenset[Any], tuple[list[ListFrame], frozenset[Any]]] = {}
+        self._deletes: dict[Any, ListFrame] = {}
+
+    def step(self, known: frozenset[Any]) -> tuple[list[ListFrame], frozenset[Any]]:
+        """The events for a subscriber that has the rows ``known``, and the rows it has after them.
+
+        Computed once per distinct ``known``: subscriptions in step share the result and the set."""
+        cached = self._steps.get(known)
+        if cached is not None:
+            return cached
+        frames: list[ListFrame] = []
+        added: list[Any] = []
+        removed: list[Any] = []
+        for pk in self.pks:
+            row = self.rows.get(pk)
+            if row is not None:
+                if pk in known:
+                    frames.append(ListFrame("update", row[0], row[1], status.HTTP_200_OK))
+                else:
+                    frames.append(ListFrame("create", row[0], row[1], status.HTTP_200_OK))
+                    added.append(pk)
+            elif pk in known:
+                frames.append(self._delete(pk))
+                removed.append(pk)
+        after = known.difference(removed).union(added) if added or removed else known
+        self._steps[known] = (frames, after)
+        return frames, after
+
+    def _delete(self, pk: Any) -> ListFrame:
+        frame = self._deletes.get(pk)
+        if frame is None:
+            data = {"pk": pk}
+            frame = self._deletes[pk] = ListFrame("delete", data, _encode(data), status.HTTP_204_NO_CONTENT)
+        return frame
+
+
+class ListSubscription:
+    """One ``subscribe_list`` of a socket: its parameters, cohort, groups and the rows it has."""
+
+    __slots__ = ("__weakref__", "cohort", "consumer", "groups", "known", "params", "request_id")
+
+    def __init__(
+        self, consumer: Any, request_id: Any, params: dict[str, Any], cohort: Hashable, groups: list[str]
+    ) -> None:
+        self.consumer = consumer
+        self.request_id = request_id
+        self.params = params
+        self.cohort = cohort
+        self.groups = groups
+        self.known: frozenset[Any] = frozenset()
+
+
+async def _list_change(self: Any, message: dict[str, Any], group: Any = None, event: Any = None, **kwargs: Any) -> None:
+    await self.handle_list_changes(message.get("changes", ()), group=group, event=event)
+
+
+_list_change.__name__ = "handle_list_change"
+_list_change.__qualname__ = "handle_list_change"
+
+
+def _request_key(request_id: Any) -> str:
+    """A hashable key for any JSON request id (lists and objects included)."""
+    return codec.dumps(request_id)
+
+
+def _params_key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class ListSubscriptionMixin(ListModelMixin):
+    """``subscribe_list`` and ``unsubscribe_list``: a live copy of the ``list`` reply.
+
+    ``{"action": "subscribe_list", "request_id": 3, ...list parameters}`` replies with exactly what
+    ``list`` replies for those parameters; after it, every committed change arrives under
+    ``request_id`` 3 as ``{"action": "create" | "update", "data": <row>}`` or
+    ``{"action": "delete", "data": {"pk": ...}}`` relative to the subscriber's own filtered,
+    permission-checked queryset.  ``{"action": "unsubscribe_list", "request_id": 3}`` stops it.
+    """
+
+    handle_list_change: Any = _GenericModelObserver(_list_change, batch_changes=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _bind_generic_observers(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.list_subscriptions: dict[str, ListSubscription] = {}
+
+    # -- hooks -----------------------------------------------------------------------------------
+
+    def get_list_cohort_context(self, **params: Any) -> Hashable:
+        """What, beside the consumer class and the parameters, can change what this socket sees:
+        the user by default (all anonymous sockets share one cohort).
+
+        Subscriptions with equal contexts are evaluated together, with the first socket's
+        ``get_queryset``, permissions and serializer.  Override when those read more of the scope
+        than the user (a header, a tenant); return a constant for a list everyone sees alike."""
+        user = self.scope.get("user")  # type: ignore[attr-defined]
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        return ("user", user.pk)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    @action()
+    async def subscribe_list(self, request_id: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        """Reply with the ``list`` of these parameters, then send its changes under ``request_id``."""
+        if request_id is None:
+            raise ValidationError({"request_id": ["This argument is required."]})
+        key = _request_key(request_id)
+        if key in self.list_subscriptions:
+            raise ValidationError({"request_id": ["A list subscription with this request_id exists already."]})
+        params = {name: value for name, value in kwargs.items() if name != "action"}
+        await self.check_permissions("list", **params)  # type: ignore[attr-defined]
+        model = await database_sync_to_async(self._list_model)(params)
+        observer = self._list_observer(model)
+        groups = observer.group_names_for_consumer(self)
+        cohort = (type(self), _params_key(params), self.get_list_cohort_context(**params))
+        subscription = ListSubscription(self, request_id, params, cohort, groups)
+        for group in groups:
+            await self.add_group(group)  # type: ignore[attr-defined]
+        self.list_subscriptions[key] = subscription
+        try:
+            # Rows first, snapshot second: a change committed in between is sent as an event too.
+            known = await database_sync_to_async(self._list_rows_now)(params)
+            data, status_code = await self._list_snapshot(request_id, params)
+        except BaseException:
+            await self._drop_list_subscription(key)
+            raise
+        subscription.known = self._shared_known(subscription, known)
+        for group in groups:
+            registry.add(group, subscription)
+        return data, status_code
+
+    @action()
+    async def unsubscribe_list(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+        """Stop the list subscription of ``request_id``."""
+        if request_id is None:
+            raise ValidationError({"request_id": ["This argument is required."]})
+        if not await self._drop_list_subscription(_request_key(request_id)):
+            raise NotFound("No list subscription has this request_id.")
+        return None, status.HTTP_204_NO_CONTENT
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        for subscription in self.list_subscriptions.values():
+            for group in subscription.groups:
+                registry.discard(group, subscription)
+        self.list_subscriptions.clear()
+        await super().websocket_disconnect(message)  # type: ignore[misc]
+
+    # -- delivery --------------------------------------------------------------------------------
+
+    async def handle_list_changes(self, changes: Iterable[Any], group: str | None = None, event: Any = None) -> None:
+        """Send this socket's list subscriptions the events of one committed batch of changes."""
+        subscriptions = [s for s in self.list_subscriptions.values() if group is None or group in s.groups]
+        if not subscriptions:
+            return
+        pks = list(dict.fromkeys(change[0] for change in changes))
+        for subscription in subscriptions:
+            evaluate = functools.partial(self._evaluate_list_changes, subscription.params, pks)
+            try:
+                if isinstance(event, str):
+                    outcome = await shared_result(("list", event, subscription.cohort), evaluate)
+                else:
+                    outcome = await evaluate()
+            except Exception:
+                logger.exception("Could not evaluate list changes for %s", type(self).__name__)
+                continue
+            frames, subscription.known = outcome.step(subscription.known)
+            for frame in frames:
+                await self.reply_encoded(  # type: ignore[attr-defined]
+                    frame.action, frame.data, frame.text, status=frame.status, request_id=subscription.request_id
+                )
+
+    async def _evaluate_list_changes(self, params: dict[str, Any], pks: list[Any]) -> ListOutcome:
+        """Which of ``pks`` this cohort may see now, serialized: one query for the whole batch."""
+        try:
+            await self.check_permissions("subscribe_list", **params)  # type: ignore[attr-defined]
+            await self.check_permissions("list", **params)  # type: ignore[attr-defined]
+        except (APIException, DjangoPermissionDenied):
+            return ListOutcome(pks, {})
+        rows = await database_sync_to_async(self._visible_rows)(params, pks)
+        return ListOutcome(pks, rows)
+
+    def _visible_rows(self, params: dict[str, Any], pks: list[Any]) -> dict[Any, tuple[Any, str | None]]:
+        kwargs = {"action": "list", **params}
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+        visible = []
+        for instance in queryset.filter(pk__in=pks):
+            try:
+                self.check_object_permissions(instance, **kwargs)  # type: ignore[attr-defined]
+            except (APIException, DjangoPermissionDenied):
+                continue
+            visible.append(instance)
+        if not visible:
+            return {}
+        data = self.get_serializer(instance=visible, many=True, action_kwargs=kwargs).data  # type: ignore[attr-defined]
+        return {_json_pk(instance.pk): (row, _encode(row)) for instance, row in zip(visible, data, strict=True)}
+
+    # -- subscribing -----------------------------------------------------------------------------
+
+    def _list_model(self, params: dict[str, Any]) -> type[Model]:
+        model: type[Model] = self.get_queryset(action="list", **params).model  # type: ignore[attr-defined]
+        return model
+
+    def _list_observer(self, model: type[Model]) -> ModelObserver:
+        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
+        observer = next(
+            (cls.__dict__["handle_list_change"] for cls in type(self).__mro__ if "handle_list_change" in cls.__dict__),
+            None,
+        )
+        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
+            _bind_generic_observers(type(self), model)
+            observer = type(self).__dict__["handle_list_change"]
+        return observer
+
+    def _list_rows_now(self, params: dict[str, Any]) -> frozenset[Any]:
+        """The primary keys of the whole filtered queryset (every page): what events are relative to."""
+        kwargs = {"action": "list", **params}
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+        return frozenset(_json_pk(pk) for pk in queryset.values_list("pk", flat=True))
+
+    async def _list_snapshot(self, request_id: Any, params: dict[str, Any]) -> tuple[Any, int]:
+        """What ``list`` replies for ``params`` (the first page of a streamed list)."""
+        method: Any = self.list
+        if getattr(method, "detached", False):
+            from ..mixins import PaginatedModelListMixin
+
+            method = functools.partial(PaginatedModelListMixin.list, self)  # type: ignore[arg-type]
+        call_kwargs = self.bind_action_arguments(method, "list", request_id, params)  # type: ignore[attr-defined]
+        result = await method(**call_kwargs)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise ImproperlyConfigured(f"{type(self).__name__}.list must return (data, status) for subscribe_list")
+        return result[0], result[1]
+
+    def _shared_known(self, subscription: ListSubscription, known: frozenset[Any]) -> frozenset[Any]:
+        """``known``, or the equal set another subscription of the cohort holds, so they step together."""
+        seen: set[int] = set()
+        for group in subscription.groups:
+            for other in registry.cohort(group, subscription.cohort):
+                if id(other.known) not in seen:
+                    seen.add(id(other.known))
+                    if other.known == known:
+                        return other.known  # type: ignore[no-any-return]
+        return known
+
+    async def _drop_list_subscription(self, key: str) -> bool:
+        subscription = self.list_subscriptions.pop(key, None)
+        if subscription is None:
+            return False
+        still_used = {group for other in self.list_subscriptions.values() for group in other.groups}
+        for group in subscription.groups:
+            registry.discard(group, subscription)
+            if group not in still_used:
+                await self.remove_group(group)  # type: ignore[attr-defined]
+        return True

@@ -1,0 +1,166 @@
+"""Payload sharing: one read, serialization and encoding of an event for every socket of a process
+that would get the same data, instead of one per socket.
+
+:func:`shared_result` is the one place this happens: instance subscriptions share per (event,
+consumer class, action), list subscriptions per (event, cohort).  See docs/delivery.rst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from .. import codec
+from ..permissions import needs_object_check
+
+#: The id of the event an instance-subscription handler is delivering (``None`` outside one).
+_current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
+
+
+class _Outcome:
+    """What an event means for a socket's subscribers: data (with its JSON), not found, or nothing."""
+
+    DATA, MISSING, DENIED = "data", "missing", "denied"
+    __slots__ = ("context_used", "data", "kind", "text")
+
+    def __init__(self, kind: str, data: Any = None, text: str | None = None, context_used: bool = False) -> None:
+        self.kind = kind
+        self.data = data
+        self.text = text
+        self.context_used = context_used
+
+
+#: Recent events' shared results, per key (see :func:`shared_result`); a handful is plenty,
+#: since every socket of a process handles an event within moments of the others.
+_shared_outcomes: OrderedDict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = OrderedDict()
+_SHARED_OUTCOMES_KEPT = 256
+
+T = TypeVar("T")
+
+
+async def shared_result(
+    key: Hashable,
+    compute: Callable[[], Awaitable[T]],
+    fallback: Callable[[], Awaitable[T]] | None = None,
+    usable: Callable[[T], bool] | None = None,
+) -> T:
+    """The result of ``compute()`` for ``key``, computed once per process and event loop: the first
+    caller computes it, callers arriving while it runs or soon after get the same object.
+
+    ``usable(result)`` false (or ``compute`` raising) means the result was specific to its caller:
+    the others then run ``fallback()`` (``compute()`` without one) themselves.
+    """
+    loop = asyncio.get_running_loop()
+    entry = _shared_outcomes.get(key)
+    if entry is not None and entry[0] is loop:
+        shared: T | None = await asyncio.shield(entry[1])
+        if shared is not None:
+            return shared
+        return await (fallback or compute)()
+    future: asyncio.Future[T | None] = loop.create_future()
+    _shared_outcomes[key] = (loop, future)
+    while len(_shared_outcomes) > _SHARED_OUTCOMES_KEPT:
+        _shared_outcomes.popitem(last=False)
+    result: T | None = None
+    try:
+        result = await compute()
+        return result
+    finally:
+        if result is None or (usable is not None and not usable(result)):
+            _shared_outcomes.pop(key, None)
+            result = None
+        if not future.done():
+            future.set_result(result)
+
+
+#: The defaults that make a subscriber's data independent of who it is.
+_DEFAULT_PATH = ("get_queryset", "filter_queryset", "get_object", "get_serializer", "get_serializer_class")
+_DEFAULT_PERMISSIONS = ("get_permissions", "check_object_permissions", "acheck_object_permissions")
+_shareable_classes: dict[type, bool] = {}
+
+
+def _shares_instance_data(consumer: Any) -> bool:
+    """Whether every socket of this consumer's class gets the same data for an event: the class keeps
+    the default queryset, serializer and object-permission path (no filter backends, no permission
+    with an object check) and reads the object with the default ``_observed_instance_data``.  The
+    serializer's context is checked per event (:class:`_LazyContext`)."""
+    cls = type(consumer)
+    static = _shareable_classes.get(cls)
+    if static is None:
+        from ..generics import GenericAsyncAPIConsumer
+        from .instance import ObserverModelInstanceMixin
+
+        static = _shareable_classes[cls] = (
+            getattr(cls, "_observed_instance_data", None) is ObserverModelInstanceMixin._observed_instance_data
+            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PATH)
+            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PERMISSIONS)
+        )
+    if not static or consumer.filter_backends:
+        return False
+    return not any(needs_object_check(permission) for permission in consumer._default_permissions())
+
+
+def _encode(data: Any) -> str | None:
+    """The JSON text of ``data`` once for every socket; ``None`` leaves encoding (and its errors) to ``reply``."""
+    try:
+        return codec.dumps(data)
+    except (TypeError, ValueError):
+        return None
+
+
+class _LazyContext(dict):  # type: ignore[type-arg]
+    """A serializer context built on first read; ``used`` tells whether the serializer read it."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        super().__init__()
+        self._build: Callable[[], dict[str, Any]] | None = build
+        self.used = False
+
+    def _load(self) -> None:
+        self.used = True
+        if self._build is not None:
+            build, self._build = self._build, None
+            super().update(build())
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._load()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._load()
+        return super().values()
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        self._load()
+        return dict(super().items())
+
+    def __repr__(self) -> str:
+        self._load()
+        return super().__repr__()

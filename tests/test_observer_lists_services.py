@@ -1,0 +1,130 @@
+"""Live lists across processes: two server processes share a Redis channel layer and PostgreSQL;
+a third process writes.  Every subscriber, on either server, gets every event exactly once.
+
+Needs Redis and PostgreSQL on 127.0.0.1; skipped with a reason without them, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.envelope import reply
+from tests.services import require
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = str(ROOT / "tests" / "list_processes.py")
+ENV = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_services", "DCRF_LAYER": "core"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+@pytest.fixture
+def writer() -> Iterator[Any]:
+    require("Redis", "PostgreSQL")
+    prefix = f"lists-{uuid.uuid4().hex[:8]}-"
+    process = subprocess.Popen(
+        [sys.executable, SCRIPT, "write", prefix],
+        env=ENV,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    assert json.loads(process.stdout.readline()) == {"ready": True}  # the table exists before any server
+
+    def step(name: str) -> dict[str, Any]:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(name + "\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
+        assert line, process.stderr.read() if process.stderr else ""
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    step.prefix = prefix  # type: ignore[attr-defined]
+    yield step
+    process.stdin.close()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def servers() -> Iterator[list[str]]:
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, SCRIPT, "serve", str(port)], env=ENV, cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_for_port(port, process)
+        yield [f"ws://127.0.0.1:{port}/ws/" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+async def test_subscribers_on_two_server_processes_get_every_event_once(writer, servers):
+    prefix = writer.prefix
+    sockets = [await websockets.connect(url) for url in servers for _ in range(2)]
+    try:
+        for number, ws in enumerate(sockets):
+            await ws.send(json.dumps({"action": "subscribe_list", "request_id": number, "prefix": prefix}))
+            assert json.loads(await ws.recv()) == reply("subscribe_list", [], request_id=number)
+
+        async def received(count: int) -> list[list[Any]]:
+            return [[json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(count)] for ws in sockets]
+
+        created = await asyncio.to_thread(writer, "create")
+        assert await received(2) == [
+            [
+                reply("create", created["a"], request_id=number),
+                reply("create", created["b"], request_id=number),
+            ]
+            for number in range(len(sockets))
+        ]
+        updated = await asyncio.to_thread(writer, "update")
+        assert await received(1) == [[reply("update", updated["a"], request_id=n)] for n in range(len(sockets))]
+        await asyncio.to_thread(writer, "delete")
+        deleted = {"pk": created["b"]["id"]}
+        assert await received(1) == [[reply("delete", deleted, status=204, request_id=n)] for n in range(len(sockets))]
+        for ws in sockets:  # each event came once: nothing else follows
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.5)
+    finally:
+        for ws in sockets:
+            await ws.close()
