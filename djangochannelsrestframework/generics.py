@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 
@@ -114,6 +115,18 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         if not backends:
             return queryset
         request = request_for_message(self.scope, kwargs)
-        for backend in backends:
-            queryset = backend().filter_queryset(request, queryset, self)
+        for backend_class in backends:
+            backend = backend_class()
+            if isinstance(backend, SearchFilter) and not _has_search_terms(backend, request):
+                continue
+            queryset = backend.filter_queryset(request, queryset, self)
         return queryset
+
+
+def _has_search_terms(backend: SearchFilter, request: Any) -> bool:
+    """Whether a search parameter holds any term: one of only separators (``","``) is no search.
+
+    DRF 3.15.0's ``SearchFilter`` fails on such a value (its terms are a generator, so its own
+    emptiness check never fires); later releases return the queryset unfiltered, as we do here.
+    """
+    return any(True for _ in backend.get_search_terms(request))
