@@ -9,9 +9,7 @@ from djangochannelsrestframework import permissions
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultiplexer
-from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
-from tests.app.models import Item
-from tests.generic_consumers import ItemConsumer, ItemSerializer, StreamedItemConsumer
+from tests.generic_consumers import ItemConsumer, StreamedItemConsumer
 from tests.observer_consumers import ItemInstanceConsumer
 
 
@@ -114,38 +112,3 @@ class CrashingConsumer(AsyncAPIConsumer):
 
 
 with_crashing = demultiplexer(echo=EchoConsumer.as_asgi(), crashing=CrashingConsumer.as_asgi())
-
-
-# -- what the dcrf-client tests talk to -----------------------------------------------------------
-
-
-class LiveItemConsumer(ObserverModelInstanceMixin, ItemConsumer):
-    """CRUD plus instance subscriptions, as dcrf-client's helpers expect."""
-
-
-class ItemActivityConsumer(AsyncAPIConsumer):
-    """A custom subscribe action: every committed Item change, to each subscription's request id."""
-
-    permission_classes = (permissions.AllowAny,)
-
-    @model_observer(Item, serializer_class=ItemSerializer)
-    async def item_activity(
-        self, message: Any, action: str | None = None, subscribing_request_ids: Any = (), **kwargs: Any
-    ) -> None:
-        for request_id in subscribing_request_ids:
-            await self.reply(action=action, data=message, status=200, request_id=request_id)
-
-    @action()
-    async def subscribe_activity(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
-        await self.item_activity.subscribe(request_id=request_id)
-        return None, 201
-
-    @action()
-    async def unsubscribe_activity(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
-        await self.item_activity.unsubscribe(request_id=request_id)
-        return None, 204
-
-
-dcrf_client_streams = demultiplexer(
-    items=LiveItemConsumer.as_asgi(), activity=ItemActivityConsumer.as_asgi(), paged=StreamedItemConsumer.as_asgi()
-)

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from docs.examples.dcrf_client import streams as dcrf_client_streams
 from tests.app.models import Item
 from tests.envelope import reply
 from tests.live_server import serve
-from tests.multiplexing_consumers import dcrf_client_streams
 from tests.services import required
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
@@ -85,7 +85,7 @@ async def test_crud_helpers(node: str) -> None:
             reply(
                 None,
                 status=404,
-                errors=["Unknown stream 'nope'; the streams are: items, activity, paged."],
+                errors=["Unknown stream 'nope'; the streams are: items, paged, activity."],
                 request_id=lines[7][1]["request_id"],
             ),
         ],

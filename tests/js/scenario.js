@@ -2,7 +2,8 @@
 // Usage: node scenario.js SCENARIO WS_URL   (run by tests/test_dcrf_client.py)
 'use strict';
 
-const WebSocket = require('ws');
+// [docs: connect]
+const WebSocket = require('ws');  // node has no WebSocket of its own; browsers need no option
 const dcrf = require('dcrf-client').default;
 
 const [scenario, url] = process.argv.slice(2);
@@ -15,6 +16,7 @@ function print(label, value) {
 function connect(options = {}) {
   return dcrf.connect(url, {websocket, pkField: 'id', ...options});
 }
+// [docs: end]
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,6 +36,7 @@ function collector(count, ms = 3000) {
 const scenarios = {
   async crud() {
     const client = connect();
+    // [docs: crud]
     const created = await client.create('items', {name: 'ant', value: 1});
     print('create', created);
     const pk = created.id;
@@ -44,6 +47,7 @@ const scenarios = {
     print('delete', await client.delete('items', pk));
     print('retrieve deleted', await client.retrieve('items', pk).catch((response) => response));
     print('unknown stream', await client.list('nope').catch((response) => response));
+    // [docs: end]
     client.close();
   },
 
@@ -51,6 +55,7 @@ const scenarios = {
     const client = connect();
     const watched = await client.create('items', {name: 'watched', value: 0});
     const other = await client.create('items', {name: 'other', value: 0});
+    // [docs: subscribe]
     const events = [];
     const first = collector(1);
     const subscription = client.subscribe('items', watched.id, (data, action) => {
@@ -67,6 +72,7 @@ const scenarios = {
     await sleep(300);
     print('after cancel', events);
     const deleted = collector(1);
+    // [docs: end]
     print('subscribed other', await client.subscribe('items', other.id, (data, action) => deleted.push({action, data}), 'sub-2'));
     await client.delete('items', other.id);
     print('delete events', await deleted.finished);
@@ -75,6 +81,7 @@ const scenarios = {
 
   async activity() {
     // A custom subscribe action for every Item, with create events, through dcrf-client's hooks.
+    // [docs: activity]
     const client = connect({
       buildSubscribePayload: (pk, requestId) => ({action: 'subscribe_activity', request_id: requestId}),
       buildSubscribeUpdateSelector: (stream, pk, requestId) => ({stream, payload: {action: 'update', request_id: requestId}}),
@@ -92,6 +99,7 @@ const scenarios = {
     const created = await client.create('items', {name: 'new', value: 1});
     await client.patch('items', created.id, {value: 2});
     await client.delete('items', created.id);
+    // [docs: end]
     print('events', await seen.finished);
     subscription.cancel();
     client.dispatcher.cancel(createListener);
@@ -101,12 +109,14 @@ const scenarios = {
 
   async streaming() {
     const client = connect();
+    // [docs: streaming]
     const pages = collector(3);
     client.dispatcher.listen({stream: 'paged', payload: {action: 'list', request_id: 'pages'}}, (message) => {
       pages.push(message.payload);
     });
     client.send({stream: 'paged', payload: {action: 'list', limit: 2, request_id: 'pages'}});
     print('pages', await pages.finished);
+    // [docs: end]
     client.close();
   },
 
