@@ -69,7 +69,9 @@ class _GenericModelObserver:
         observer._group_names_for_signal = self._group_names_for_signal
         observer._group_names_for_consumer = self._group_names_for_consumer
         observer._serializer = self._serializer
-        observer.groups_from_pk_only = self._group_names_for_signal is _instance_groups
+        observer.groups_from_pk_only = self._group_names_for_signal is _instance_groups or getattr(
+            self._group_names_for_signal, "groups_from_pk_only", False
+        )
         observer.tag_events = True
         observer._generic_source = self  # type: ignore[attr-defined]
         return observer
@@ -238,7 +240,15 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
         """Send one event to this socket's subscribers of ``group``, if they may still see it."""
-        request_ids = self._requests_for(group)
+        await self.deliver_observed_action(action, self._requests_for(group), **kwargs)
+
+    async def deliver_observed_action(
+        self, action: str, request_ids: Iterable[Any], missing_is_error: bool = True, **kwargs: Any
+    ) -> None:
+        """Send one event to ``request_ids`` if this socket may still see it (permissions, queryset).
+
+        An object this socket's ``get_queryset`` no longer contains gets a 404 reply, or nothing when
+        ``missing_is_error`` is false."""
         if not request_ids:
             return
         try:
@@ -253,11 +263,11 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
                 await self.reply_encoded("delete", data, text, status=204, request_id=request_id)  # type: ignore[attr-defined]
             return
         outcome = await self._observed_outcome(pk, action)
-        if outcome.kind == _Outcome.MISSING:
+        if outcome.kind == _Outcome.MISSING and missing_is_error:
             for request_id in request_ids:
                 await self.reply(action=action, errors=[NOT_FOUND_MESSAGE], status=404, request_id=request_id)  # type: ignore[attr-defined]
             return
-        if outcome.kind == _Outcome.DENIED:
+        if outcome.kind != _Outcome.DATA:
             return
         for request_id in request_ids:
             await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id)  # type: ignore[attr-defined]
