@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, ClassVar
 
@@ -95,7 +96,8 @@ class _StreamSession:
         if kind == "websocket.send":
             if self.state is _State.OPEN:
                 await self.demultiplexer.send_frame(self.stream, message)
-        elif kind == "websocket.accept":
+            return
+        if kind == "websocket.accept":
             if self.state is _State.CONNECTING:
                 self.state = _State.OPEN
                 self.subprotocol = message.get("subprotocol")
@@ -152,6 +154,7 @@ class AsyncJsonWebsocketDemultiplexer:
         self._accepted = False
         self._closing = False
         self._early_frames: list[tuple[Stream, Message]] = []
+        self._size_limit = sys.maxsize
 
     @classmethod
     def as_asgi(cls, **applications: Any) -> ASGIApp:
@@ -169,6 +172,8 @@ class AsyncJsonWebsocketDemultiplexer:
             raise ValueError(f"{type(self).__name__} serves websockets, not {scope['type']!r} connections")
         self.scope = scope
         self._send = send
+        limit = api_settings.MAX_MESSAGE_SIZE
+        self._size_limit = limit if limit is not None else sys.maxsize
         try:
             while True:
                 message = await receive()
@@ -213,6 +218,23 @@ class AsyncJsonWebsocketDemultiplexer:
     async def websocket_receive(self, message: Message) -> None:
         """Hand a frame's payload to its stream's consumer, or answer why it cannot be routed."""
         text = message.get("text")
+        if text is not None and len(text) <= self._size_limit:
+            # The common case in one pass; anything unusual takes the checked path below.
+            try:
+                content = codec.loads(text)
+            except ValueError:
+                content = None
+            stream = content.get("stream") if type(content) is dict else None
+            if type(stream) is str:
+                session = self.sessions.get(stream)
+                payload = content.get("payload")
+                if session is not None and type(payload) is dict and session.state is _State.OPEN:
+                    session.inbox.put_nowait({"type": "websocket.receive", "text": codec.dumps(payload)})
+                    return
+        await self._route_checked(text)
+
+    async def _route_checked(self, text: str | None) -> None:
+        """Route a frame the fast path declined, answering precisely what is wrong with it."""
         stream_name: str | None = None
         request_id: Any = None
         try:
@@ -264,6 +286,11 @@ class AsyncJsonWebsocketDemultiplexer:
 
     async def send_frame(self, stream: Stream, message: Message) -> None:
         """Send a consumer's frame to the client in its stream's envelope (held back until the socket is accepted)."""
+        if self._accepted and not self._closing and self._send is not None:
+            text = message.get("text")
+            if text is not None:
+                await self._send({"type": "websocket.send", "text": stream.wrap(text)})
+                return
         if self._closing:
             return
         if not self._accepted:

@@ -28,6 +28,14 @@ except Exception as exc:  # the observer package may not exist yet in our implem
     OBSERVER_MISSING = f"{type(exc).__name__}: {exc}"
 
 
+try:  # ours only: DCRF 1.3 leaves multiplexing to channelsmultiplexer
+    from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultiplexer  # noqa: F401 (asgi.py)
+
+    HAVE_MULTIPLEXING = True
+except ImportError:
+    HAVE_MULTIPLEXING = False
+
+
 class EchoConsumer(AsyncAPIConsumer):
     @action()
     async def echo(self, message: Any = None, **kwargs: Any) -> tuple[Any, int]:
@@ -35,7 +43,7 @@ class EchoConsumer(AsyncAPIConsumer):
 
     @action()
     async def capabilities(self, **kwargs: Any) -> tuple[Any, int]:
-        return {"observer": HAVE_OBSERVER, "reason": OBSERVER_MISSING}, 200
+        return {"observer": HAVE_OBSERVER, "reason": OBSERVER_MISSING, "multiplexing": HAVE_MULTIPLEXING}, 200
 
 
 class RowConsumer(RetrieveModelMixin, ListModelMixin, GenericAsyncAPIConsumer):
