@@ -86,3 +86,25 @@ def test_page_is_served_to_staff_without_debug(client, settings):
     staff = User.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(staff)
     assert client.get("/ws-api/").status_code == 200
+
+
+def test_each_stream_of_a_demultiplexer_is_a_route_of_its_own():
+    from docs.examples.multiplexing import application
+
+    routes = [route.as_dict() for route in discover_routes(application)]
+    assert [(route["path"], route["stream"], route["consumer"]) for route in routes] == [
+        ("/ws/", "items", "docs.examples.multiplexing.ItemConsumer"),
+        ("/ws/", "account", "docs.examples.multiplexing.AccountConsumer"),
+    ]
+    assert [action["name"] for action in routes[1]["actions"]] == ["whoami"]
+
+
+def test_bindings_behind_channels_apis_demultiplexer_are_routes():
+    from docs.examples.channels_api_routing import application
+
+    routes = discover_routes(application)
+    assert [(route.path, route.stream, route.consumer) for route in routes] == [
+        ("/", "questions", "docs.examples.channels_api.QuestionBinding"),
+        ("/", "private-questions", "docs.examples.channels_api.MyBinding"),
+    ]
+    assert {"publish", "report", "subscribe"} <= {action.name for action in routes[0].actions}

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
+from ..multiplexing import AsyncJsonWebsocketDemultiplexer
 
 #: Actions of the generic mixins that need the lookup key, and those that take ``data``.
 _LOOKUP_ACTIONS = {"retrieve", "update", "patch", "delete", "subscribe_instance", "unsubscribe_instance"}
@@ -48,6 +49,9 @@ class RouteInfo:
     doc: str
     actions: list[ActionInfo] = field(default_factory=list)
     observers: list[ObserverInfo] = field(default_factory=list)
+    #: The stream name when the route is one stream of a demultiplexer (frames are then wrapped
+    #: as ``{"stream": stream, "payload": ...}``).
+    stream: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,6 +149,8 @@ def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
         websocket = mapping.get("websocket")
         return discover_routes(websocket, prefix) if websocket is not None else []
     consumer_class = getattr(application, "consumer_class", None)
+    if isinstance(consumer_class, type) and issubclass(consumer_class, AsyncJsonWebsocketDemultiplexer):
+        return _discover_streams(consumer_class, getattr(application, "consumer_initkwargs", {}), prefix)
     if consumer_class is not None:
         return [describe_consumer("/" + prefix.lstrip("/"), consumer_class)]
     routes = getattr(application, "routes", None)
@@ -155,3 +161,15 @@ def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
         return found
     inner = _inner_application(application)
     return discover_routes(inner, prefix) if inner is not None else []
+
+
+def _discover_streams(
+    demultiplexer: type[AsyncJsonWebsocketDemultiplexer], streams: Any, prefix: str
+) -> list[RouteInfo]:
+    """One route per stream of a demultiplexer, all on the demultiplexer's path."""
+    found: list[RouteInfo] = []
+    for name, stream in demultiplexer(**streams).streams.items():
+        for info in discover_routes(stream.app, prefix):
+            info.stream = name
+            found.append(info)
+    return found
