@@ -38,47 +38,60 @@ class EchoConsumer(AsyncAPIConsumer):
         return {"message": message}, 200
 
 
-async def per_frame_us(app: Any, frame: str, frames: int) -> float:
-    """CPU microseconds per request/reply round trip through ``app`` (CPU time: steadier than wall
-    time on a shared machine)."""
-    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    scope = {"type": "websocket", "path": "/ws/", "headers": [], "query_string": b"", "subprotocols": []}
-    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
-    inbox.put_nowait({"type": "websocket.connect"})
-    accepted = await outbox.get()
-    assert accepted["type"] == "websocket.accept", accepted
-    message = {"type": "websocket.receive", "text": frame}
-    for _ in range(200):  # warm-up
-        inbox.put_nowait(message)
-        await outbox.get()
-    started = time.process_time()
-    for _ in range(frames):
-        inbox.put_nowait(message)
-        await outbox.get()
-    elapsed = time.process_time() - started
-    inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
-    await asyncio.wait_for(task, 5)
-    return elapsed / frames * 1e6
+class Connection:
+    """One ASGI connection to ``app``, driven request by reply."""
+
+    def __init__(self, app: Any, frame: str) -> None:
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        scope = {"type": "websocket", "path": "/ws/", "headers": [], "query_string": b"", "subprotocols": []}
+        self.task = asyncio.ensure_future(app(scope, self.inbox.get, self.outbox.put))
+        self.message = {"type": "websocket.receive", "text": frame}
+
+    async def open(self) -> None:
+        self.inbox.put_nowait({"type": "websocket.connect"})
+        accepted = await self.outbox.get()
+        assert accepted["type"] == "websocket.accept", accepted
+
+    async def cpu_us_per_frame(self, frames: int) -> float:
+        """CPU microseconds per request/reply round trip (CPU time: steadier than wall time on a
+        shared machine)."""
+        started = time.process_time()
+        for _ in range(frames):
+            self.inbox.put_nowait(self.message)
+            await self.outbox.get()
+        return (time.process_time() - started) / frames * 1e6
+
+    async def close(self) -> None:
+        self.inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        await asyncio.wait_for(self.task, 5)
 
 
 async def main(frames: int, rounds: int) -> None:
     payload = {"action": "echo", "message": "hello", "request_id": 1}
-    direct_app = EchoConsumer.as_asgi()
-    mux_app = AsyncJsonWebsocketDemultiplexer.as_asgi(echo=EchoConsumer.as_asgi())
-    direct, muxed = [], []
-    for _ in range(rounds):  # interleaved, so drift hits both alike
-        direct.append(await per_frame_us(direct_app, codec.dumps(payload), frames))
-        muxed.append(await per_frame_us(mux_app, codec.dumps({"stream": "echo", "payload": payload}), frames))
-    for name, pick in (("median", statistics.median), ("best", min)):
-        d, m = pick(direct), pick(muxed)
-        print(f"{name:>6}: direct {d:.1f} CPU us/frame, demultiplexed {m:.1f}: {m - d:+.1f} us ({m / d - 1:+.1%})")
+    direct = Connection(EchoConsumer.as_asgi(), codec.dumps(payload))
+    muxed = Connection(
+        AsyncJsonWebsocketDemultiplexer.as_asgi(echo=EchoConsumer.as_asgi()),
+        codec.dumps({"stream": "echo", "payload": payload}),
+    )
+    for connection in (direct, muxed):
+        await connection.open()
+        await connection.cpu_us_per_frame(500)  # warm-up
+    # Short alternating chunks, so drift in the machine's load hits both alike.
+    samples: dict[Connection, list[float]] = {direct: [], muxed: []}
+    for _ in range(rounds):
+        for connection in (direct, muxed):
+            samples[connection].append(await connection.cpu_us_per_frame(frames))
+    for connection in (direct, muxed):
+        await connection.close()
+    d, m = statistics.median(samples[direct]), statistics.median(samples[muxed])
+    print(f"direct {d:.1f} CPU us/frame, demultiplexed {m:.1f}: {m - d:+.1f} us ({m / d - 1:+.1%}), median of {rounds}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--frames", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--frames", type=int, default=500, help="frames per chunk")
+    parser.add_argument("--rounds", type=int, default=60, help="alternating chunks per connection")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     try:
@@ -91,7 +104,7 @@ if __name__ == "__main__":
         import cProfile
         import pstats
 
-        cProfile.run("asyncio.run(main(args.frames, 1))", "/tmp/demux.prof")
+        cProfile.run("asyncio.run(main(args.frames, args.rounds))", "/tmp/demux.prof")
         pstats.Stats("/tmp/demux.prof").sort_stats("tottime").print_stats(25)
     else:
         asyncio.run(main(args.frames, args.rounds))

@@ -41,6 +41,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+_COMPACT_START = '{"stream":"'
+_NAME_START = len(_COMPACT_START)
+
 #: Close code used when a stream's consumer crashed before answering the handshake.
 INTERNAL_ERROR_CLOSE_CODE = 1011
 
@@ -53,16 +56,17 @@ def stream_prefix(name: str) -> str:
 class Stream:
     """A route: one stream name and the ASGI application that serves it (as Starlette's ``Route``)."""
 
-    __slots__ = ("_prefix", "app", "name")
+    __slots__ = ("app", "name", "prefix")
 
     def __init__(self, name: str, app: Any) -> None:
         self.name = name
         self.app: ASGIApp = app
-        self._prefix = stream_prefix(name)
+        #: How the stream's frames start, up to the payload.
+        self.prefix = stream_prefix(name)
 
     def wrap(self, frame: str) -> str:
         """``frame`` (a JSON text) inside this stream's envelope, spliced without decoding it again."""
-        return self._prefix + frame + "}"
+        return self.prefix + frame + "}"
 
 
 class _State(enum.Enum):
@@ -219,7 +223,12 @@ class AsyncJsonWebsocketDemultiplexer:
         """Hand a frame's payload to its stream's consumer, or answer why it cannot be routed."""
         text = message.get("text")
         if text is not None and len(text) <= self._size_limit:
-            # The common case in one pass; anything unusual takes the checked path below.
+            session = self._session_of_compact_frame(text)
+            if session is not None:
+                # {"stream":"name","payload":P}: P's own text goes to the consumer, not re-encoded.
+                session.inbox.put_nowait({"type": "websocket.receive", "text": text[len(session.stream.prefix) : -1]})
+                return
+            # Other spellings of a routine frame: decode, then re-encode the payload.
             try:
                 content = codec.loads(text)
             except ValueError:
@@ -232,6 +241,16 @@ class AsyncJsonWebsocketDemultiplexer:
                     session.inbox.put_nowait({"type": "websocket.receive", "text": codec.dumps(payload)})
                     return
         await self._route_checked(text)
+
+    def _session_of_compact_frame(self, text: str) -> _StreamSession | None:
+        """The open stream a frame spelled exactly ``{"stream":"name","payload":...}`` is for (as
+        ``JSON.stringify`` writes it), found without decoding the frame; else ``None``."""
+        if not text.startswith(_COMPACT_START) or text[-1] != "}":
+            return None
+        session = self.sessions.get(text[_NAME_START : text.find('"', _NAME_START)])
+        if session is None or session.state is not _State.OPEN or not text.startswith(session.stream.prefix):
+            return None
+        return session
 
     async def _route_checked(self, text: str | None) -> None:
         """Route a frame the fast path declined, answering precisely what is wrong with it."""

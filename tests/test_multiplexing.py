@@ -275,3 +275,28 @@ async def test_disconnect_cancels_every_streams_detached_tasks() -> None:
     assert sorted(EchoConsumer.started) == ["a", "b"]
     await communicator.disconnect(timeout=5)
     assert sorted(EchoConsumer.cancelled) == ["a", "b"]
+
+
+async def test_a_compact_frame_hands_the_payload_text_over_exactly() -> None:
+    # {"stream":"s","payload":P} as JSON.stringify writes it: P reaches the consumer as sent.
+    communicator = await opened(items_and_echo)
+    await communicator.send_to(
+        text_data='{"stream":"echo","payload":{"action":"echo","text":"x","request_id":123456789012345678901}}'
+    )
+    assert await communicator.receive_from() == (
+        '{"stream":"echo","payload":{"errors":[],"data":{"text":"x","channel":true},"action":"echo",'
+        '"response_status":200,"request_id":123456789012345678901}}'
+    )
+    await communicator.disconnect()
+
+
+async def test_keys_after_the_payload_of_a_compact_frame_are_a_400_from_the_stream() -> None:
+    communicator = await opened(items_and_echo)
+    await communicator.send_to(text_data='{"stream":"echo","payload":{"action":"echo","text":"x"},"extra":1}')
+    assert await communicator.receive_json_from() == framed(
+        "echo",
+        reply(
+            None, status=400, errors=["Malformed JSON: unexpected content after document: line 1 column 29 (char 28)"]
+        ),
+    )
+    await communicator.disconnect()
