@@ -26,3 +26,23 @@ class PositiveItemConsumer(SubscribeModelMixin, GenericAsyncAPIConsumer):
 
     def get_queryset(self, **kwargs: Any) -> Any:
         return Item.objects.filter(value__gte=0)
+
+
+class NonNegativeObjects(permissions.BasePermission):
+    """Every action, but only objects whose value is not negative."""
+
+    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+        return True
+
+    async def has_object_permission(
+        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
+    ) -> bool:
+        return bool(obj.value >= 0)
+
+
+class GuardedSubscribeConsumer(SubscribeModelMixin, GenericAsyncAPIConsumer):
+    """Sees every object, but its object permission hides negative ones."""
+
+    queryset = Item.objects.all()
+    serializer_class = ItemSerializer
+    permission_classes = (NonNegativeObjects,)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from tests.app.models import Item
 from tests.envelope import connect, reply
-from tests.subscribe_consumers import PositiveItemConsumer, SubscribeItemConsumer
+from tests.subscribe_consumers import GuardedSubscribeConsumer, PositiveItemConsumer, SubscribeItemConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,6 +102,15 @@ async def test_one_request_id_subscribed_twice_gets_each_change_once() -> None:
 
 async def test_a_subscriber_who_may_not_see_an_object_gets_nothing_for_it() -> None:
     communicator = await subscribed(PositiveItemConsumer, {"data": {"action": "create"}, "request_id": "c"})
+    await Item.objects.acreate(name="hidden", value=-1)
+    assert await communicator.receive_nothing()
+    shown = await Item.objects.acreate(name="shown", value=1)
+    assert await communicator.receive_json_from() == reply("create", row(shown), request_id="c")
+    await communicator.disconnect()
+
+
+async def test_object_permissions_are_checked_per_event() -> None:
+    communicator = await subscribed(GuardedSubscribeConsumer, {"data": {"action": "create"}, "request_id": "c"})
     await Item.objects.acreate(name="hidden", value=-1)
     assert await communicator.receive_nothing()
     shown = await Item.objects.acreate(name="shown", value=1)
