@@ -104,10 +104,15 @@ async def close_many(sockets: list[Any]) -> None:
     await asyncio.gather(*(one(ws) for ws in sockets))
 
 
+def unwrapped(reply: dict[str, Any]) -> dict[str, Any]:
+    """A reply without its demultiplexer envelope ``{"stream": ..., "payload": reply}``, if it has one."""
+    payload = reply.get("payload")
+    return payload if "stream" in reply and isinstance(payload, dict) else reply
+
+
 async def call(ws: Any, payload: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
     await ws.send(dumps(payload))
-    reply: dict[str, Any] = loads(await asyncio.wait_for(ws.recv(), timeout))
-    return reply
+    return unwrapped(loads(await asyncio.wait_for(ws.recv(), timeout)))
 
 
 # -- request/reply scenarios -------------------------------------------------------------------------
@@ -152,7 +157,7 @@ async def pipelined(
                     while done < per_socket:
                         raw = await ws.recv()
                         now = time.perf_counter()
-                        reply = loads(raw)
+                        reply = unwrapped(loads(raw))
                         started = sent_at.pop(reply.get("request_id"), None)
                         if started is not None:
                             latencies.append(now - started)
@@ -337,6 +342,10 @@ def echo(i: int) -> dict[str, Any]:
     return {"action": "echo", "message": "hello", "request_id": i}
 
 
+def echo_in_stream(i: int) -> dict[str, Any]:
+    return {"stream": "echo", "payload": echo(i)}
+
+
 def retrieve(i: int) -> dict[str, Any]:
     return {"action": "retrieve", "pk": 1 + (i % 100 if i >= 0 else 0), "request_id": i}
 
@@ -374,6 +383,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     await run("memory", memory(base, plan["memory_connections"], args.pid))
     await run("echo_seq", pipelined(f"{base}/ws/echo/", echo, 1, 1, plan["echo_seq"], 30, args.pid, 50))
     await run("echo_pipe", pipelined(f"{base}/ws/echo/", echo, 4, 100, plan["echo_pipe"], 30, args.pid, 50))
+    muxed = (("echo_mux_seq", 1, 1, "echo_seq"), ("echo_mux_pipe", 4, 100, "echo_pipe"))
+    for name, connections, in_flight, count in muxed:
+        if not caps.get("multiplexing"):
+            if wanted(name):
+                results[name] = {"skipped": "no demultiplexer in this implementation"}
+            continue
+        url = f"{base}/ws/mux/"
+        await run(name, pipelined(url, echo_in_stream, connections, in_flight, plan[count], 30, args.pid, 50))
     await run("retrieve", pipelined(f"{base}/ws/rows/", retrieve, 4, 10, plan["retrieve"], 30, args.pid, 20))
     await run("list", pipelined(f"{base}/ws/rows/", list_rows, 4, 10, plan["list"], 30, args.pid, 5))
     for kind in ("instance", "model"):

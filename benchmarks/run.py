@@ -191,6 +191,10 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
     ("echo, 4x100: p50 ms", "echo_pipe", "p50_ms", "{:.2f}", False),
     ("echo, 4x100: p99 ms", "echo_pipe", "p99_ms", "{:.2f}", False),
     ("echo, 4x100: server CPU us/req", "echo_pipe", "server_cpu_us_per_req", "{:,.0f}", False),
+    ("echo via demux, 1 in flight: req/s", "echo_mux_seq", "req_per_s", "{:,.0f}", True),
+    ("echo via demux, 1 in flight: server CPU us/req", "echo_mux_seq", "server_cpu_us_per_req", "{:,.0f}", False),
+    ("echo via demux, 4x100: req/s", "echo_mux_pipe", "req_per_s", "{:,.0f}", True),
+    ("echo via demux, 4x100: server CPU us/req", "echo_mux_pipe", "server_cpu_us_per_req", "{:,.0f}", False),
     ("retrieve (4x10): req/s", "retrieve", "req_per_s", "{:,.0f}", True),
     ("retrieve: server CPU us/req", "retrieve", "server_cpu_us_per_req", "{:,.0f}", False),
     ("list 100 rows (4x10): req/s", "list", "req_per_s", "{:,.0f}", True),
@@ -276,6 +280,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{label}: ours >= 0.85x floor req/s",
             None if o is None or f is None else o >= 0.85 * f,
             f"{ratio(o, f)} ({cpu_note(scenario, 'floor')})",
+        )
+    for scenario, direct, label in (
+        ("echo_mux_seq", "echo_seq", "echo 1 in flight"),
+        ("echo_mux_pipe", "echo_pipe", "echo 4x100"),
+    ):
+        m, o = get("ours", scenario, "server_cpu_us_per_req"), get("ours", direct, "server_cpu_us_per_req")
+        add(
+            f"{label} via demultiplexer: server CPU/req <= 1.15x direct",
+            None if m is None or o is None else m <= 1.15 * o,
+            f"{ratio(m, o)} ({fmt(m, '{:,.0f}')} vs {fmt(o, '{:,.0f}')} us/req)",
         )
     for scenario in ("retrieve", "list"):
         o, d = get("ours", scenario, "req_per_s"), get("dcrf", scenario, "req_per_s")

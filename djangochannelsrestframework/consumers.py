@@ -333,15 +333,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         request_id: Any = None,
     ) -> None:
         """Send one message in the standard envelope."""
-        await self.send_json(
-            {
-                "errors": errors if errors is not None else [],
-                "data": data,
-                "action": action,
-                "response_status": status,
-                "request_id": request_id,
-            }
-        )
+        await self.send_json(envelope(action, data, errors, status, request_id))
 
     async def reply_encoded(
         self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
@@ -408,6 +400,20 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for name, task in selected:
             await self.handle_detached_task_completion(name, task)
         return len(selected)
+
+
+def envelope(
+    action: str | None, data: Any = None, errors: list[Any] | None = None, status: int = 200, request_id: Any = None
+) -> dict[str, Any]:
+    """The standard reply envelope; every reply is built here (or spliced to the same shape by
+    :meth:`AsyncAPIConsumer.reply_encoded`)."""
+    return {
+        "errors": errors if errors is not None else [],
+        "data": data,
+        "action": action,
+        "response_status": status,
+        "request_id": request_id,
+    }
 
 
 def _splices_replies(cls: type) -> bool:

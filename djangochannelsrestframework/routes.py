@@ -14,10 +14,11 @@ from channels.consumer import AsyncConsumer
 
 
 class WebsocketRoute(NamedTuple):
-    """A consumer class and the path pattern it is mounted on."""
+    """A consumer class and the path pattern it is mounted on (and its stream, behind a demultiplexer)."""
 
     path: str
     consumer_class: type
+    stream: str | None = None
 
 
 def _pattern_text(route: Any) -> str:
@@ -43,6 +44,10 @@ def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]
     path = "/" + prefix.lstrip("/")
     consumer_class = getattr(application, "consumer_class", None)
     if isinstance(consumer_class, type):
+        from .multiplexing import AsyncJsonWebsocketDemultiplexer  # here: multiplexing imports consumers
+
+        if issubclass(consumer_class, AsyncJsonWebsocketDemultiplexer):
+            return _stream_routes(consumer_class(**getattr(application, "consumer_initkwargs", {})), prefix)
         return [WebsocketRoute(path, consumer_class)]
     if isinstance(application, AsyncConsumer):
         return [WebsocketRoute(path, type(application))]
@@ -54,3 +59,11 @@ def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]
         return found
     inner = _inner_application(application)
     return websocket_routes(inner, prefix) if inner is not None else []
+
+
+def _stream_routes(demultiplexer: Any, prefix: str) -> list[WebsocketRoute]:
+    """One route per stream of a demultiplexer, all on the demultiplexer's path."""
+    found: list[WebsocketRoute] = []
+    for name, stream in demultiplexer.streams.items():
+        found.extend(route._replace(stream=name) for route in websocket_routes(stream.app, prefix))
+    return found

@@ -19,9 +19,9 @@ import uvicorn
 
 
 @contextmanager
-def serve(app: Any, host: str = "127.0.0.1", ws: str = "websockets-sansio") -> Iterator[str]:
-    """Serve ``app`` on a free port; yields the ``ws://host:port`` base URL."""
-    config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="off", ws=ws)
+def serve(app: Any, host: str = "127.0.0.1", ws: str = "websockets-sansio", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on ``port`` (a free one by default); yields the ``ws://host:port`` base URL."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", ws=ws)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test-server", daemon=True)
     thread.start()

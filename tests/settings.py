@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "channels",
     "djangochannelsrestframework.browsable",
     "tests.app",
+    "tests.polls",
 ]
 DATABASES = {
     "default": {

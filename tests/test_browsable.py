@@ -154,3 +154,25 @@ def test_render_docstring_lists_and_literal_blocks():
         "<ul><li>one <code>two</code></li><li>three continued</li></ul>"
         "<p>Trailing</p><pre>x</pre>"
     )
+
+
+def test_each_stream_of_a_demultiplexer_is_a_route_of_its_own():
+    from docs.examples.multiplexing import application
+
+    routes = [route.as_dict() for route in discover_routes(application)]
+    assert [(route["path"], route["stream"], route["consumer"]) for route in routes] == [
+        ("/ws/", "items", "docs.examples.multiplexing.ItemConsumer"),
+        ("/ws/", "account", "docs.examples.multiplexing.AccountConsumer"),
+    ]
+    assert [action["name"] for action in routes[1]["actions"]] == ["whoami"]
+
+
+def test_bindings_behind_channels_apis_demultiplexer_are_routes():
+    from docs.examples.channels_api_routing import application
+
+    routes = discover_routes(application)
+    assert [(route.path, route.stream, route.consumer) for route in routes] == [
+        ("/", "questions", "docs.examples.channels_api.QuestionBinding"),
+        ("/", "private-questions", "docs.examples.channels_api.MyBinding"),
+    ]
+    assert {"publish", "report", "subscribe"} <= {action.name for action in routes[0].actions}

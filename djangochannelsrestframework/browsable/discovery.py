@@ -61,6 +61,9 @@ class RouteInfo:
     actions: list[ActionInfo] = field(default_factory=list)
     observers: list[ObserverInfo] = field(default_factory=list)
     doc_html: str = ""
+    #: The stream name when the route is one stream of a demultiplexer (frames are then wrapped
+    #: as ``{"stream": stream, "payload": ...}``).
+    stream: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,4 +150,9 @@ def describe_consumer(path: str, consumer_class: type) -> RouteInfo:
 
 def discover_routes(application: Any) -> list[RouteInfo]:
     """Every websocket route under ``application`` (ProtocolTypeRouter, middleware, URLRouter...)."""
-    return [describe_consumer(route.path, route.consumer_class) for route in websocket_routes(application)]
+    found = []
+    for route in websocket_routes(application):
+        info = describe_consumer(route.path, route.consumer_class)
+        info.stream = route.stream
+        found.append(info)
+    return found

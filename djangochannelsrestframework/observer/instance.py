@@ -119,6 +119,14 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         """Send one event to this socket's subscribers of ``group``, if they may still see it."""
         request_ids = self._requests_for(group)
         log_instance_delivery(self, action, request_ids)
+        await self.deliver_observed_action(action, request_ids, **kwargs)
+
+    async def deliver_observed_action(self, action: str, request_ids: Iterable[Any], **kwargs: Any) -> None:
+        """Send one event to ``request_ids`` (keys of the request-id table) if this socket may still see it.
+
+        An object that is gone, or that this socket's permissions or ``get_queryset`` no longer let it
+        see, sends nothing: never an error frame for a change (a delete event follows a deletion).
+        """
         if not request_ids:
             return
         try:

@@ -28,6 +28,14 @@ except Exception as exc:  # the observer package may not exist yet in our implem
     OBSERVER_MISSING = f"{type(exc).__name__}: {exc}"
 
 
+try:  # ours only: DCRF 1.3 leaves multiplexing to channelsmultiplexer
+    from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultiplexer  # noqa: F401 (asgi.py)
+
+    HAVE_MULTIPLEXING = True
+except ImportError:
+    HAVE_MULTIPLEXING = False
+
+
 class EchoConsumer(AsyncAPIConsumer):
     @action()
     async def echo(self, message: Any = None, **kwargs: Any) -> tuple[Any, int]:
@@ -40,6 +48,7 @@ class EchoConsumer(AsyncAPIConsumer):
             "reason": OBSERVER_MISSING,
             "live_lists": HAVE_LIVE_LISTS,
             "live_lists_reason": LIVE_LISTS_MISSING,
+            "multiplexing": HAVE_MULTIPLEXING,
         }, 200
 
 

@@ -21,6 +21,10 @@ websocket_routes = [
     path("ws/echo/", consumers.EchoConsumer.as_asgi()),
     path("ws/rows/", consumers.RowConsumer.as_asgi()),
 ]
+if getattr(consumers, "HAVE_MULTIPLEXING", False):
+    # The echo consumer behind the demultiplexer, to measure what the stream envelope costs per frame.
+    streams = consumers.AsyncJsonWebsocketDemultiplexer.as_asgi(echo=consumers.EchoConsumer.as_asgi())
+    websocket_routes.append(path("ws/mux/", streams))
 if consumers.HAVE_OBSERVER:
     websocket_routes.append(path("ws/observe/", consumers.ObserveConsumer.as_asgi()))
 if getattr(consumers, "HAVE_LIVE_LISTS", False):

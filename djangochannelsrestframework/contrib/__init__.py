@@ -1,0 +1,1 @@
+"""Compatibility layers for projects moving to djangochannelsrestframework from other libraries."""

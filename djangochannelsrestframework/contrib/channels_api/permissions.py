@@ -1,0 +1,54 @@
+"""channels-api's permission classes: ``has_permission(user, action, pk)``.
+
+Bindings accept these beside djangochannelsrestframework's and DRF's permission classes; each of
+these is adapted by :class:`ChannelsAPIPermission`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...permissions import BasePermission as ConsumerPermission
+
+
+class BasePermission:
+    """Override :meth:`has_permission`; ``action`` is the action name as sent (``"create"``, ...)."""
+
+    def has_permission(self, user: Any, action: str, pk: Any) -> bool:
+        return True
+
+
+class AllowAny(BasePermission):
+    """Everyone may do everything."""
+
+    def has_permission(self, user: Any, action: str, pk: Any) -> bool:
+        return True
+
+
+class IsAuthenticated(BasePermission):
+    """Only logged-in users."""
+
+    def has_permission(self, user: Any, action: str, pk: Any) -> bool:
+        return bool(user is not None and user.is_authenticated)
+
+
+class ChannelsAPIPermission(ConsumerPermission):
+    """Runs a channels-api permission as a consumer permission: ``pk`` is the message's ``pk``, or
+    ``data["pk"]`` for custom actions."""
+
+    def __init__(self, permission: BasePermission) -> None:
+        self.permission = permission
+
+    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+        pk = kwargs.get("pk")
+        data = kwargs.get("data")
+        if pk is None and isinstance(data, dict):
+            pk = data.get("pk")
+        return bool(self.permission.has_permission(scope.get("user"), action, pk))
+
+
+def consumer_permission(permission: Any) -> Any:
+    """``permission`` as the consumer calls it (channels-api ones adapted, others as they are)."""
+    if isinstance(permission, BasePermission):
+        return ChannelsAPIPermission(permission)
+    return permission

@@ -1,0 +1,210 @@
+"""channels-api's documented examples and messages, through the compatibility layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser, User
+from django.test import override_settings
+
+from docs.examples.channels_api import MyPermission
+from docs.examples.channels_api_routing import also, application
+from tests.envelope import reply
+from tests.polls.models import Question
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def framed(stream: str, payload: Any) -> dict[str, Any]:
+    return {"stream": stream, "payload": payload}
+
+
+async def opened(app: Any = application, user: Any = None) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(app, "/")
+    communicator.scope["user"] = user or AnonymousUser()
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def ask(communicator: WebsocketCommunicator, stream: str, payload: dict[str, Any]) -> Any:
+    await communicator.send_json_to(framed(stream, payload))
+    return await communicator.receive_json_from()
+
+
+def question(pk: int, text: str, published: bool = False) -> dict[str, Any]:
+    return {"id": pk, "question_text": text, "published": published}
+
+
+async def test_the_documented_create_message() -> None:
+    communicator = await opened()
+    answer = await ask(
+        communicator,
+        "questions",
+        {
+            "action": "create",
+            "data": {"question_text": "What is your favorite python package?"},
+            "request_id": "some-guid",
+        },
+    )
+    pk = (await Question.objects.aget()).pk
+    assert answer == framed(
+        "questions",
+        reply("create", question(pk, "What is your favorite python package?"), status=201, request_id="some-guid"),
+    )
+    await communicator.disconnect()
+
+
+async def test_retrieve_update_delete_as_channels_api_answered_them() -> None:
+    item = await Question.objects.acreate(question_text="q")
+    communicator = await opened()
+    assert await ask(communicator, "questions", {"action": "retrieve", "pk": item.pk, "request_id": 1}) == framed(
+        "questions", reply("retrieve", question(item.pk, "q"), request_id=1)
+    )
+    assert await ask(
+        communicator, "questions", {"action": "update", "pk": item.pk, "data": {"question_text": "r"}, "request_id": 2}
+    ) == framed("questions", reply("update", question(item.pk, "r"), request_id=2))
+    assert await ask(communicator, "questions", {"action": "delete", "pk": item.pk, "request_id": 3}) == framed(
+        "questions", reply("delete", {}, request_id=3)
+    )
+    for pk in (item.pk, "invalid-pk-value"):
+        assert await ask(communicator, "questions", {"action": "retrieve", "pk": pk, "request_id": 4}) == framed(
+            "questions", reply("retrieve", status=404, errors=["Not found."], request_id=4)
+        )
+    assert await ask(communicator, "questions", {"action": "create", "data": {}, "request_id": 5}) == framed(
+        "questions", reply("create", status=400, errors=[{"question_text": ["This field is required."]}], request_id=5)
+    )
+    await communicator.disconnect()
+
+
+@override_settings(CHANNELS_API={"DEFAULT_PAGE_SIZE": 2})
+async def test_list_pages_by_the_channels_api_setting() -> None:
+    rows = [await Question.objects.acreate(question_text=f"q{n}") for n in range(3)]
+    communicator = await opened()
+    assert await ask(communicator, "questions", {"action": "list", "data": None, "request_id": 1}) == framed(
+        "questions", reply("list", [question(row.pk, row.question_text) for row in rows[:2]], request_id=1)
+    )
+    assert await ask(communicator, "questions", {"action": "list", "data": {"page": 2}, "request_id": 2}) == framed(
+        "questions", reply("list", [question(rows[2].pk, "q2")], request_id=2)
+    )
+    assert await ask(communicator, "questions", {"action": "list", "data": {"page": 3}, "request_id": 3}) == framed(
+        "questions", reply("list", status=404, errors=["That page contains no results"], request_id=3)
+    )
+    await communicator.disconnect()
+
+
+async def test_the_documented_custom_actions() -> None:
+    first = await Question.objects.acreate(question_text="q1")
+    await Question.objects.acreate(question_text="q2")
+    communicator = await opened()
+    # run the publish() custom action on Question 1 (its pk comes in data, as channels-api clients send it)
+    assert await ask(communicator, "questions", {"action": "publish", "data": {"pk": str(first.pk)}}) == framed(
+        "questions", reply("publish", {"id": first.pk, "published": True})
+    )
+    # run the report() custom action on all Questions
+    assert await ask(communicator, "questions", {"action": "report"}) == framed(
+        "questions", reply("report", {"questions": 2, "published": 1})
+    )
+    await communicator.disconnect()
+
+
+async def test_the_documented_subscriptions() -> None:
+    first = await Question.objects.acreate(question_text="q1")
+    second = await Question.objects.acreate(question_text="q2")
+    communicator = await opened()
+    # get an event when any question is updated
+    assert await ask(
+        communicator, "questions", {"action": "subscribe", "data": {"action": "update"}, "request_id": "any"}
+    ) == framed("questions", reply("subscribe", {"action": "update"}, request_id="any"))
+    # get an event when question(1) is updated
+    assert await ask(
+        communicator,
+        "questions",
+        {"action": "subscribe", "pk": str(first.pk), "data": {"action": "update"}, "request_id": "one"},
+    ) == framed("questions", reply("subscribe", {"action": "update"}, request_id="one"))
+    second.question_text = "changed"
+    await second.asave()
+    assert await communicator.receive_json_from() == framed(
+        "questions", reply("update", question(second.pk, "changed"), request_id="any")
+    )
+    first.question_text = "changed too"
+    await first.asave()
+    events = [await communicator.receive_json_from() for _ in range(2)]
+    assert sorted(events, key=lambda event: event["payload"]["request_id"]) == [
+        framed("questions", reply("update", question(first.pk, "changed too"), request_id="any")),
+        framed("questions", reply("update", question(first.pk, "changed too"), request_id="one")),
+    ]
+    assert await communicator.receive_nothing()
+    assert await ask(communicator, "questions", {"action": "subscribe", "data": {}, "request_id": "x"}) == framed(
+        "questions", reply("subscribe", status=400, errors=["action required"], request_id="x")
+    )
+    await communicator.disconnect()
+
+
+async def test_is_authenticated_guards_a_binding() -> None:
+    communicator = await opened()
+    assert await ask(communicator, "private-questions", {"action": "list", "request_id": 1}) == framed(
+        "private-questions",
+        reply("list", status=403, errors=["You do not have permission to perform this action."], request_id=1),
+    )
+    await communicator.disconnect()
+    user = await User.objects.acreate(username="alice")
+    communicator = await opened(user=user)
+    assert await ask(communicator, "private-questions", {"action": "list", "request_id": 2}) == framed(
+        "private-questions", reply("list", [], request_id=2)
+    )
+    await communicator.disconnect()
+
+
+def test_the_documented_permission_compares_the_action_name_as_written() -> None:
+    # channels-api passed the action as sent ("create"), so this example's "CREATE" never matched there either.
+    assert MyPermission().has_permission(None, "create", None) is False
+    assert MyPermission().has_permission(None, "CREATE", None) is True
+
+
+@override_settings(CHANNELS_API={"DEFAULT_PERMISSION_CLASSES": ("channels_api.permissions.IsAuthenticated",)})
+async def test_default_permission_classes_from_the_channels_api_setting() -> None:
+    communicator = await opened(also)
+    assert await ask(communicator, "questions", {"action": "list", "request_id": 1}) == framed(
+        "questions",
+        reply("list", status=403, errors=["You do not have permission to perform this action."], request_id=1),
+    )
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "permission",
+    [
+        "rest_framework.permissions.IsAuthenticated",
+        "djangochannelsrestframework.permissions.IsAuthenticated",
+        "djangochannelsrestframework.contrib.channels_api.permissions.IsAuthenticated",
+    ],
+)
+async def test_drf_ours_and_channels_api_permissions_all_work_on_a_binding(permission: str) -> None:
+    from djangochannelsrestframework.contrib.channels_api import ResourceBinding, WebsocketDemultiplexer
+    from djangochannelsrestframework.contrib.channels_api.settings import import_class
+    from tests.polls.serializers import QuestionSerializer
+
+    class GuardedBinding(ResourceBinding):
+        model = Question
+        stream = "guarded"
+        serializer_class = QuestionSerializer
+        permission_classes = (import_class(permission),)
+
+    app = WebsocketDemultiplexer.for_bindings(GuardedBinding)
+    if permission.startswith("rest_framework."):
+        # DRF permissions also guard the handshake (see docs/permissions.rst)
+        communicator = WebsocketCommunicator(app, "/")
+        communicator.scope["user"] = AnonymousUser()
+        assert (await communicator.connect())[0] is False
+    else:
+        communicator = await opened(app)
+        assert await ask(communicator, "guarded", {"action": "list"}) == framed(
+            "guarded", reply("list", status=403, errors=["You do not have permission to perform this action."])
+        )
+        await communicator.disconnect()
+    communicator = await opened(app, user=await User.objects.acreate(username=f"u-{len(permission)}"))
+    assert await ask(communicator, "guarded", {"action": "list"}) == framed("guarded", reply("list", []))
+    await communicator.disconnect()
