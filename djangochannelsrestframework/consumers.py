@@ -23,7 +23,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
 from . import codec
-from .arguments import check_arguments, parameters_of
+from .arguments import action_plan, bind_arguments
 from .decorators import lookup_key
 from .exceptions import (
     SERVER_ERROR_MESSAGE,
@@ -257,15 +257,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     def bind_action_arguments(
         self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """Check the message's keys against the action's signature (400 naming bad ones) and add
-        ``action``/``request_id`` where the method accepts them."""
-        params = parameters_of(method)
+        """Check the message's keys against the action's signature and type hints (400 naming bad ones),
+        convert them, and add ``action``/``request_id`` where the method accepts them."""
+        plan = action_plan(method)
+        params = plan.params
         injected = _INJECTED
         if getattr(method, "detail", False):
             # the detail wrapper consumes the lookup key even when the method does not take it
             injected = _INJECTED_DETAIL | {lookup_key(self)}
-        check_arguments(params, kwargs, injected)
-        call_kwargs = dict(kwargs)
+        call_kwargs = bind_arguments(plan, kwargs, injected, self)
         # detached wrappers need both to reply, and pass on only what the method accepts
         always = getattr(method, "detached", False) is True
         if always or params.accepts("action"):
