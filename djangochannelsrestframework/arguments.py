@@ -139,7 +139,7 @@ def bind_arguments(
         data = {key: value for key, value in kwargs.items() if key not in injected}
         serializer = plan.serializer_class(data=data, context=serializer_context(consumer))
         if not serializer.is_valid():
-            raise ValidationError(serializer.errors)
+            raise ValidationError(dict(serializer.errors))
         return dict(serializer.validated_data)
     params = plan.params
     errors: dict[str, Any] = {}

@@ -94,9 +94,12 @@ def _to_bool(value: Any, consumer: Any) -> bool:
     _fail(_BOOL_INVALID)
 
 
-def _drf_field(field: serializers.Field[Any, Any, Any, Any], accepts: tuple[type, ...]) -> Converter:
-    """Parse with a DRF field's ``to_internal_value``; values of other JSON types get its ``invalid``."""
+def _drf_field(field: serializers.Field[Any, Any, Any, Any], accepts: tuple[type, ...] | None = None) -> Converter:
+    """Parse with a DRF field's ``to_internal_value``; JSON types outside ``accepts`` get its ``invalid``
+    message (``None``: the field itself refuses every JSON type it cannot parse)."""
     parse = field.to_internal_value
+    if accepts is None:
+        return lambda value, consumer: parse(value)
     invalid = _message(field, "invalid")
 
     def convert(value: Any, consumer: Any) -> Any:
@@ -192,7 +195,7 @@ def _serializer(serializer_class: type[serializers.BaseSerializer[Any]]) -> Conv
     def convert(value: Any, consumer: Any) -> Any:
         serializer = serializer_class(data=value, context=serializer_context(consumer))
         if not serializer.is_valid():
-            raise ValidationError(serializer.errors)
+            raise ValidationError(dict(serializer.errors))
         return serializer.validated_data
 
     return convert
@@ -271,9 +274,9 @@ _SCALARS: dict[Any, Converter] = {
     str: _to_str,
     bool: _to_bool,
     decimal.Decimal: _drf_field(serializers.DecimalField(max_digits=None, decimal_places=None), (str, int, float)),
-    datetime.datetime: _drf_field(serializers.DateTimeField(), (str,)),
-    datetime.date: _drf_field(serializers.DateField(), (str,)),
-    datetime.time: _drf_field(serializers.TimeField(), (str,)),
+    datetime.datetime: _drf_field(serializers.DateTimeField()),
+    datetime.date: _drf_field(serializers.DateField()),
+    datetime.time: _drf_field(serializers.TimeField()),
     uuid.UUID: _drf_field(serializers.UUIDField(), (str,)),
 }
 

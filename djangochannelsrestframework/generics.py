@@ -11,8 +11,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 
-from .consumers import AsyncAPIConsumer, _SettingDefault
 from .arguments import NULL_NOT_ALLOWED
+from .consumers import AsyncAPIConsumer, _SettingDefault
 from .converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check

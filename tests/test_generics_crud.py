@@ -153,9 +153,7 @@ NOT_AN_INTEGER = ["A valid integer is required."]
 @pytest.mark.parametrize("action", ["retrieve", "delete"])
 async def test_pk_of_the_wrong_type_replies_400_naming_it(action: str, pk: Any, items: list[Item]) -> None:
     async with open_socket(ItemConsumer) as ws:
-        assert await ask(ws, {"action": action, "pk": pk}) == reply(
-            action, status=400, errors=[{"pk": NOT_AN_INTEGER}]
-        )
+        assert await ask(ws, {"action": action, "pk": pk}) == reply(action, status=400, errors=[{"pk": NOT_AN_INTEGER}])
         await assert_still_answers(ws, items[0])
 
 
