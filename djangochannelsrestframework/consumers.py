@@ -22,7 +22,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
-from . import codec
+from . import codec, throttling
 from .arguments import action_plan, bind_arguments
 from .decorators import lookup_key
 from .exceptions import (
@@ -80,6 +80,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     """
 
     permission_classes: Any = _SettingDefault("DEFAULT_PERMISSION_CLASSES")
+    throttle_classes: Any = _SettingDefault("DEFAULT_THROTTLE_CLASSES")
     available_actions: ClassVar[dict[str, str]]
     groups: Any = {}
     #: Seconds between two closings of stale database connections before a handler (process-wide);
@@ -135,7 +136,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for permission in await self.get_permissions(action="connect"):
             if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
                 return False
-        return True
+        return await throttling.allow_connection(self.get_throttles(), self.scope, self)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
@@ -181,6 +182,23 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             )
             if not allowed:
                 raise PermissionDenied()
+
+    # -- the gates before an action (DRF's ``APIView.initial``) -------------------------------------
+
+    async def initial(self, action: str, **kwargs: Any) -> None:
+        """Run every gate an action passes before it runs: permissions (403), then throttles (429).
+        Every consumer kind calls this one method; override it to add a gate."""
+        await self.check_permissions(action, **kwargs)
+        await self.check_throttles(action, **kwargs)
+
+    def get_throttles(self) -> list[Any]:
+        """Instantiate ``throttle_classes`` (fresh each call: throttles keep per-request state, as in DRF)."""
+        return [throttling.as_consumer_throttle(throttle_class()) for throttle_class in self.throttle_classes]
+
+    async def check_throttles(self, action: str, **kwargs: Any) -> None:
+        """Raise DRF's ``Throttled`` (a 429 reply with the wait) when a throttle refuses ``action``."""
+        if self.throttle_classes:
+            await throttling.check_throttles(self.get_throttles(), self.scope, self, action)
 
     # -- receiving -------------------------------------------------------------------------------
 
@@ -241,9 +259,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- running actions -------------------------------------------------------------------------
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check permissions, bind the arguments, run the action and reply with its result."""
+        """Pass the gates (:meth:`initial`), bind the arguments, run the action and reply with its result."""
         try:
-            await self.check_permissions(action, **kwargs)
+            await self.initial(action, **kwargs)
             method_name = self.available_actions.get(action)
             if method_name is None:
                 raise MethodNotAllowed(method=action)
