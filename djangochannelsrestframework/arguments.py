@@ -101,7 +101,8 @@ def accepted_kwargs(func: Callable[..., Any], kwargs: dict[str, Any]) -> dict[st
     return {key: value for key, value in kwargs.items() if params.accepts(key) and key != params.bound_name}
 
 
-def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved type hints of ``func`` (``{}`` when they cannot be resolved)."""
     try:
         return typing.get_type_hints(inspect.unwrap(func), include_extras=True)
     except Exception:  # unresolvable forward references: leave the values unchecked
@@ -111,7 +112,7 @@ def _hints(func: Callable[..., Any]) -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _plan(func: Callable[..., Any]) -> ActionPlan:
     params = _parameters(func, True)
-    hints = _hints(func)
+    hints = type_hints(func)
     converters: list[tuple[str, Converter, str | None]] = []
     for param in inspect.signature(func).parameters.values():
         if param.name not in params.names or param.name not in hints:

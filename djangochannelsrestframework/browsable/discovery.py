@@ -138,20 +138,26 @@ def _inner_application(application: Any) -> Any:
     return None
 
 
-def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
-    """Every websocket route under ``application`` (ProtocolTypeRouter, middleware, URLRouter...)."""
+def consumer_routes(application: Any, prefix: str = "") -> list[tuple[str, type]]:
+    """``(path, consumer class)`` for every websocket route under ``application`` (ProtocolTypeRouter,
+    middleware stacks, URLRouter...)."""
     mapping = getattr(application, "application_mapping", None)
     if isinstance(mapping, dict):
         websocket = mapping.get("websocket")
-        return discover_routes(websocket, prefix) if websocket is not None else []
+        return consumer_routes(websocket, prefix) if websocket is not None else []
     consumer_class = getattr(application, "consumer_class", None)
     if consumer_class is not None:
-        return [describe_consumer("/" + prefix.lstrip("/"), consumer_class)]
+        return [("/" + prefix.lstrip("/"), consumer_class)]
     routes = getattr(application, "routes", None)
     if routes is not None:
-        found: list[RouteInfo] = []
+        found: list[tuple[str, type]] = []
         for route in routes:
-            found.extend(discover_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
+            found.extend(consumer_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
         return found
     inner = _inner_application(application)
-    return discover_routes(inner, prefix) if inner is not None else []
+    return consumer_routes(inner, prefix) if inner is not None else []
+
+
+def discover_routes(application: Any, prefix: str = "") -> list[RouteInfo]:
+    """Every websocket route under ``application``, described for the browsable page."""
+    return [describe_consumer(path, consumer_class) for path, consumer_class in consumer_routes(application, prefix)]
