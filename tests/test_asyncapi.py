@@ -225,3 +225,29 @@ def test_browsable_test_app_document_is_valid(tmp_path: Path) -> None:
     target = tmp_path / "browsable.json"
     target.write_text(json.dumps(build_document(application)))
     validate(target)
+
+
+# -- the documentation's example ------------------------------------------------------------------
+
+
+def test_documented_operation_is_what_the_generator_writes() -> None:
+    from docs.examples.asyncapi import add_operation, add_request
+
+    shown = json.loads((ROOT / "docs" / "examples" / "asyncapi_add.json").read_text())
+    assert shown == {"operation": add_operation, "request": add_request}
+
+
+@pytest.mark.django_db
+def test_documented_view_serves_the_document_to_staff(client, settings) -> None:
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    from docs.examples.asyncapi import urlpatterns
+
+    settings.ASGI_APPLICATION = "tests.browsable_app.application"
+    view = urlpatterns[0].callback
+    request = RequestFactory().get("/asyncapi.json")
+    request.user = User.objects.create_user("staff", password="pw", is_staff=True)
+    response = view(request)
+    assert response.status_code == 200
+    assert json.loads(response.content)["asyncapi"] == "3.0.0"
