@@ -202,8 +202,9 @@ async def test_no_throttles_by_default(clock: Clock) -> None:
 # -- two server processes, one limit -------------------------------------------------------------
 
 
-def start_server(prefix: str) -> tuple[subprocess.Popen[bytes], int]:
-    port_file = ROOT / f".throttle-port-{prefix}-{uuid.uuid4().hex[:6]}"
+def start_server(prefix: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A uvicorn process serving ``throttle_app.application`` with the Redis cache; returns it and its port."""
+    port_file = workdir / f"port-{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_throttle", "DCRF_THROTTLE_PREFIX": prefix}
     code = (
         "import django, socket, sys, uvicorn; django.setup();"
@@ -236,10 +237,10 @@ async def ping_over(port: int) -> dict[str, Any]:
     raise RuntimeError(f"no server on port {port}")
 
 
-async def test_two_processes_share_one_limit_through_redis() -> None:
+async def test_two_processes_share_one_limit_through_redis(tmp_path: Path) -> None:
     require("Redis")
     prefix = f"dcrf-throttle-{uuid.uuid4().hex[:8]}"
-    servers = [start_server(prefix), start_server(prefix)]
+    servers = [start_server(prefix, tmp_path), start_server(prefix, tmp_path)]
     try:
         (_, first), (_, second) = servers
         assert [await ping_over(first), await ping_over(second), await ping_over(first)] == [PONG] * 3
