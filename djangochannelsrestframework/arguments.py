@@ -3,13 +3,14 @@
 DCRF passes every key of a message straight into ``method(**kwargs)``: an unknown
 or missing key raises ``TypeError`` and drops the socket.  Here each callable's
 signature is read once and cached; a message is checked against it and problems
-come back as a 400 reply that names the offending keys.
+come back as a 400 reply that names the offending keys.  An action's type hints are
+turned into converters (:mod:`.converters`) once, in its :class:`ActionPlan`; each
+message then only runs them.
 """
 
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,8 +19,11 @@ from typing import Any
 
 from rest_framework.exceptions import ValidationError
 
-_EXPECTS_OBJECT = "Expected an object."
-_EXPECTS_LIST = "Expected a list."
+from .converters import Converter, allows_none, converter_for, null_message, serializer_context
+
+UNEXPECTED_ARGUMENT = "Unexpected argument."
+REQUIRED_ARGUMENT = "This argument is required."
+NULL_NOT_ALLOWED = "This field may not be null."
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,6 @@ class Parameters:
     names: frozenset[str]
     required: frozenset[str]
     var_keyword: bool
-    #: parameters whose annotation asks for a JSON object (dict) or list; checked before the call.
-    containers: tuple[tuple[str, type, bool], ...]
     #: name of the ``self`` parameter, which a message must not try to set.
     bound_name: str | None = None
 
@@ -38,23 +40,16 @@ class Parameters:
         return self.var_keyword or name in self.names
 
 
-def _container_type(annotation: Any) -> tuple[type, bool] | None:
-    """``(dict|list, allows_none)`` when the annotation is a dict/list type (optionally Optional)."""
-    allows_none = False
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        allows_none = len(members) < len(typing.get_args(annotation))
-        if len(members) != 1:
-            return None
-        annotation = members[0]
-        origin = typing.get_origin(annotation)
-    base = origin or annotation
-    if base in (dict, Mapping) or (isinstance(base, type) and base is not str and issubclass(base, dict)):
-        return dict, allows_none
-    if base is list:
-        return list, allows_none
-    return None
+@dataclass(frozen=True)
+class ActionPlan:
+    """How a message's keys become an action's arguments; built once per action function."""
+
+    params: Parameters
+    #: ``(name, converter, message for null)`` for each parameter whose type hint is checked;
+    #: the message is ``None`` where ``null`` is allowed.
+    converters: tuple[tuple[str, Converter, str | None], ...]
+    #: ``@action(serializer_class=...)``: its ``validated_data`` are the arguments.
+    serializer_class: Any = None
 
 
 def _unwrap(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,13 +64,8 @@ def _parameters(func: Callable[..., Any], skip_first: bool) -> Parameters:
     if skip_first and params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
         bound_name = params[0].name
         params = params[1:]
-    try:
-        hints = typing.get_type_hints(inspect.unwrap(func))
-    except Exception:  # unresolvable forward references: skip type checks
-        hints = {}
     names: set[str] = set()
     required: set[str] = set()
-    containers: list[tuple[str, type, bool]] = []
     var_keyword = False
     for param in params:
         if param.kind is param.VAR_KEYWORD:
@@ -86,10 +76,7 @@ def _parameters(func: Callable[..., Any], skip_first: bool) -> Parameters:
         names.add(param.name)
         if param.default is param.empty:
             required.add(param.name)
-        container = _container_type(hints.get(param.name, param.annotation))
-        if container is not None:
-            containers.append((param.name, *container))
-    return Parameters(frozenset(names), frozenset(required), var_keyword, tuple(containers), bound_name)
+    return Parameters(frozenset(names), frozenset(required), var_keyword, bound_name)
 
 
 def parameters_of(func: Callable[..., Any]) -> Parameters:
@@ -114,24 +101,73 @@ def accepted_kwargs(func: Callable[..., Any], kwargs: dict[str, Any]) -> dict[st
     return {key: value for key, value in kwargs.items() if params.accepts(key) and key != params.bound_name}
 
 
-def check_arguments(params: Parameters, kwargs: Mapping[str, Any], injected: frozenset[str]) -> None:
-    """Raise a 400 ``ValidationError`` naming unknown, missing or ill-typed arguments.
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved type hints of ``func`` (``{}`` when they cannot be resolved)."""
+    try:
+        return typing.get_type_hints(inspect.unwrap(func), include_extras=True)
+    except Exception:  # unresolvable forward references: leave the values unchecked
+        return {}
 
-    ``injected`` are names the framework supplies itself (``action``, ``request_id``).
-    """
-    errors: dict[str, list[str]] = {}
+
+@lru_cache(maxsize=4096)
+def _plan(func: Callable[..., Any]) -> ActionPlan:
+    params = _parameters(func, True)
+    hints = type_hints(func)
+    converters: list[tuple[str, Converter, str | None]] = []
+    for param in inspect.signature(func).parameters.values():
+        if param.name not in params.names or param.name not in hints:
+            continue
+        hint = hints[param.name]
+        convert = converter_for(hint)
+        if convert is not None:
+            null_allowed = allows_none(hint) or param.default is None
+            converters.append((param.name, convert, None if null_allowed else null_message(convert)))
+    serializer_class = (getattr(func, "kwargs", None) or {}).get("serializer_class")
+    return ActionPlan(params, tuple(converters), serializer_class)
+
+
+def action_plan(method: Callable[..., Any]) -> ActionPlan:
+    """The cached :class:`ActionPlan` of an action (a bound method or a function defined on a class)."""
+    return _plan(_unwrap(method))
+
+
+def bind_arguments(
+    plan: ActionPlan, kwargs: Mapping[str, Any], injected: frozenset[str], consumer: Any
+) -> dict[str, Any]:
+    """The action's keyword arguments from a message: checked and converted, or a 400 ``ValidationError``
+    naming each offending key.  ``injected`` are names the framework supplies (``action``, ``request_id``)."""
+    if plan.serializer_class is not None:
+        data = {key: value for key, value in kwargs.items() if key not in injected}
+        serializer = plan.serializer_class(data=data, context=serializer_context(consumer))
+        if not serializer.is_valid():
+            raise ValidationError(dict(serializer.errors))
+        return dict(serializer.validated_data)
+    params = plan.params
+    errors: dict[str, Any] = {}
     for key in kwargs:
         if key == params.bound_name or not (params.accepts(key) or key in injected):
-            errors[key] = ["Unexpected argument."]
+            errors[key] = [UNEXPECTED_ARGUMENT]
     for name in params.required:
         if name not in kwargs and name not in injected:
-            errors[name] = ["This argument is required."]
-    for name, expected, allows_none in params.containers:
-        if name in kwargs:
-            value = kwargs[name]
-            if value is None and allows_none:
-                continue
-            if not isinstance(value, expected):
-                errors[name] = [_EXPECTS_OBJECT if expected is dict else _EXPECTS_LIST]
+            errors[name] = [REQUIRED_ARGUMENT]
+    call_kwargs = dict(kwargs)
+    for name, convert, refuse_null in plan.converters:
+        if name not in kwargs:
+            continue
+        value = kwargs[name]
+        if value is None:
+            if refuse_null is not None:
+                errors[name] = [refuse_null]
+            continue
+        try:
+            call_kwargs[name] = convert(value, consumer)
+        except ValidationError as exc:
+            errors[name] = exc.detail
     if errors:
         raise ValidationError(errors)
+    return call_kwargs
+
+
+def check_arguments(params: Parameters, kwargs: Mapping[str, Any], injected: frozenset[str]) -> None:
+    """Raise a 400 ``ValidationError`` naming unknown or missing arguments (types are not checked)."""
+    bind_arguments(ActionPlan(params, ()), kwargs, injected, None)

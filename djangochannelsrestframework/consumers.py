@@ -23,8 +23,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
-from . import codec
-from .arguments import check_arguments, parameters_of
+from . import codec, throttling
+from .arguments import action_plan, bind_arguments
 from .decorators import lookup_key
 from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
@@ -84,6 +84,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     """
 
     permission_classes: Any = _SettingDefault("DEFAULT_PERMISSION_CLASSES")
+    throttle_classes: Any = _SettingDefault("DEFAULT_THROTTLE_CLASSES")
     available_actions: ClassVar[dict[str, str]]
     groups: Any = {}
     #: Seconds between two closings of stale database connections before a handler (process-wide);
@@ -149,7 +150,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
                 log_refusal(self, permission)
                 return False
-        return True
+        return await throttling.allow_connection(self.get_throttles(), self.scope, self)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
@@ -203,6 +204,23 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             )
             if not allowed:
                 raise PermissionDenied()
+
+    # -- the gates before an action (DRF's ``APIView.initial``) -------------------------------------
+
+    async def initial(self, action: str, **kwargs: Any) -> None:
+        """Run every gate an action passes before it runs: permissions (403), then throttles (429).
+        Every consumer kind calls this one method; override it to add a gate."""
+        await self.check_permissions(action, **kwargs)
+        await self.check_throttles(action, **kwargs)
+
+    def get_throttles(self) -> list[Any]:
+        """Instantiate ``throttle_classes`` (fresh each call: throttles keep per-request state, as in DRF)."""
+        return [throttling.as_consumer_throttle(throttle_class()) for throttle_class in self.throttle_classes]
+
+    async def check_throttles(self, action: str, **kwargs: Any) -> None:
+        """Raise DRF's ``Throttled`` (a 429 reply with the wait) when a throttle refuses ``action``."""
+        if self.throttle_classes:
+            await throttling.check_throttles(self.get_throttles(), self.scope, self, action)
 
     # -- receiving -------------------------------------------------------------------------------
 
@@ -263,10 +281,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- running actions -------------------------------------------------------------------------
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
-        """Check permissions, bind the arguments, run the action and reply with its result."""
+        """Pass the gates (:meth:`initial`), bind the arguments, run the action and reply with its result."""
         started = debug_clock() if self._log_debug else None
         try:
-            await self.check_permissions(action, **kwargs)
+            await self.initial(action, **kwargs)
             method_name = self.available_actions.get(action)
             if method_name is None:
                 raise MethodNotAllowed(method=action)
@@ -285,15 +303,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     def bind_action_arguments(
         self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """Check the message's keys against the action's signature (400 naming bad ones) and add
-        ``action``/``request_id`` where the method accepts them."""
-        params = parameters_of(method)
+        """Check the message's keys against the action's signature and type hints (400 naming bad ones),
+        convert them, and add ``action``/``request_id`` where the method accepts them."""
+        plan = action_plan(method)
+        params = plan.params
         injected = _INJECTED
         if getattr(method, "detail", False):
             # the detail wrapper consumes the lookup key even when the method does not take it
             injected = _INJECTED_DETAIL | {lookup_key(self)}
-        check_arguments(params, kwargs, injected)
-        call_kwargs = dict(kwargs)
+        call_kwargs = bind_arguments(plan, kwargs, injected, self)
         # detached wrappers need both to reply, and pass on only what the method accepts
         always = getattr(method, "detached", False) is True
         if always or params.accepts("action"):

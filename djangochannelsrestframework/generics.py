@@ -12,7 +12,9 @@ from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 
+from .arguments import NULL_NOT_ALLOWED
 from .consumers import AsyncAPIConsumer, _SettingDefault
+from .converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
@@ -55,9 +57,23 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         if lookup_key not in kwargs:
             raise ValidationError({lookup_key: ["This argument is required."]})
         queryset = self.filter_queryset(queryset=self.get_queryset(**kwargs), **kwargs)
-        obj = get_object_or_404(queryset, **{self.lookup_field: kwargs[lookup_key]})
+        value = self.validate_lookup_value(queryset.model, kwargs[lookup_key])
+        obj = get_object_or_404(queryset, **{self.lookup_field: value})
         self.check_object_permissions(obj, **kwargs)
         return cast(Model, obj)
+
+    def validate_lookup_value(self, model: type[Model], value: Any) -> Any:
+        """The lookup value checked against the model field of ``lookup_field`` (400 naming the lookup key
+        when it cannot be one: ``true``, ``1.5`` or ``"abc"`` for an integer primary key)."""
+        convert = lookup_converter(model, self.lookup_field)
+        if convert is None:
+            return value
+        try:
+            if value is None:
+                raise ValidationError([NULL_NOT_ALLOWED])
+            return convert(value, self)
+        except ValidationError as exc:
+            raise ValidationError({self.get_lookup_key(): exc.detail}) from None
 
     def check_object_permissions(self, obj: Any, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission's ``has_object_permission`` allows ``obj``."""

@@ -35,12 +35,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_SIZE": 256_000,
     # Detached tasks (``@action(detached=True)``, ``@detached``) one connection may run at once.
     "MAX_DETACHED_TASKS": 64,
+    # Throttles every consumer asks before each action (see throttling.py), and their rates by scope.
+    "DEFAULT_THROTTLE_CLASSES": (),
+    "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "connection": None, "connect": None},
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PERMISSION_CLASSES",
     "DEFAULT_PAGINATION_CLASS",
     "DEFAULT_FILTER_BACKENDS",
+    "DEFAULT_THROTTLE_CLASSES",
 )
 
 

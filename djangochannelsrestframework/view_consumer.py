@@ -78,7 +78,7 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
 
     async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
         try:
-            await self.check_permissions(action, **kwargs)
+            await self.initial(action, **kwargs)
             if action not in self.actions:
                 raise MethodNotAllowed(method=action)
             content, status = await self.call_view(action=action, **kwargs)

@@ -12,6 +12,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "rest_framework",
     "channels",
+    "djangochannelsrestframework",
     "djangochannelsrestframework.browsable",
     "tests.app",
     "tests.polls",

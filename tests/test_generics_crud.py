@@ -146,22 +146,43 @@ async def test_saving_without_pk_replies_400_naming_it(action: str, items: list[
         await assert_still_answers(ws, items[0])
 
 
-@pytest.mark.parametrize("pk", ["abc", {}, [], None])
+NOT_AN_INTEGER = ["A valid integer is required."]
+
+
+@pytest.mark.parametrize("pk", ["abc", {}, [], True, False, 1.5])
 @pytest.mark.parametrize("action", ["retrieve", "delete"])
-async def test_pk_of_the_wrong_type_replies_404(action: str, pk: Any, items: list[Item]) -> None:
+async def test_pk_of_the_wrong_type_replies_400_naming_it(action: str, pk: Any, items: list[Item]) -> None:
     async with open_socket(ItemConsumer) as ws:
-        assert await ask(ws, {"action": action, "pk": pk}) == reply(action, status=404, errors=["Not found"])
+        assert await ask(ws, {"action": action, "pk": pk}) == reply(action, status=400, errors=[{"pk": NOT_AN_INTEGER}])
         await assert_still_answers(ws, items[0])
 
 
-@pytest.mark.parametrize("pk", ["abc", {}, []])
+@pytest.mark.parametrize("action", ["retrieve", "delete"])
+async def test_null_pk_replies_400_naming_it(action: str, items: list[Item]) -> None:
+    async with open_socket(ItemConsumer) as ws:
+        assert await ask(ws, {"action": action, "pk": None}) == reply(
+            action, status=400, errors=[{"pk": ["This field may not be null."]}]
+        )
+
+
+@pytest.mark.parametrize("pk", ["abc", {}, [], True, 1.5])
 @pytest.mark.parametrize("action", ["update", "patch"])
-async def test_saving_with_a_pk_of_the_wrong_type_replies_404(action: str, pk: Any, items: list[Item]) -> None:
+async def test_saving_with_a_pk_of_the_wrong_type_replies_400(action: str, pk: Any, items: list[Item]) -> None:
     async with open_socket(ItemConsumer) as ws:
         assert await ask(ws, {"action": action, "pk": pk, "data": {"name": "x"}}) == reply(
-            action, status=404, errors=["Not found"]
+            action, status=400, errors=[{"pk": NOT_AN_INTEGER}]
         )
         await assert_still_answers(ws, items[0])
+
+
+@pytest.mark.parametrize("spell", [str, float, lambda pk: f"{pk}.0"])
+async def test_integer_pk_written_as_a_string_or_whole_float_finds_the_row(spell: Any, items: list[Item]) -> None:
+    # DRF's IntegerField rules, as for a pk in a URL: "7", "7.0" and 7.0 are 7.
+    value = spell(items[0].pk)
+    async with open_socket(ItemConsumer) as ws:
+        response = await ask(ws, {"action": "retrieve", "pk": value})
+        assert response["response_status"] == 200
+        assert response["data"]["id"] == items[0].pk
 
 
 @pytest.mark.parametrize("action", ["create", "update", "patch"])

@@ -62,7 +62,7 @@ async def test_bad_input_does_not_close_a_real_socket(live_server_url: Any) -> N
     url = live_server_url(application)
     async with connect(f"{url}/ws/items/") as ws:
         assert await ask(ws, {"action": "retrieve", "pk": {"x": 1}}) == reply(
-            "retrieve", status=404, errors=["Not found"]
+            "retrieve", status=400, errors=[{"pk": ["A valid integer is required."]}]
         )
         assert await ask(ws, {"action": "create", "data": "nope"}) == reply(
             "create", status=400, errors=[{"data": ["Expected an object."]}]

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from .views import api_page
+from .views import api_page, asyncapi_json
 
 app_name = "dcrf_browsable"
 
-urlpatterns = [path("", api_page, name="index")]
+urlpatterns = [path("", api_page, name="index"), path("asyncapi.json", asyncapi_json, name="asyncapi")]

@@ -30,3 +30,12 @@ def api_page(request: HttpRequest) -> HttpResponse:
         "djangochannelsrestframework/browsable_api.html",
         {"routes": [route.as_dict() for route in routes], "application_path": application_path},
     )
+
+
+def asyncapi_json(request: HttpRequest) -> HttpResponse:
+    """The AsyncAPI document of the routes the page lists, to the same users."""
+    if not _allowed(request):
+        raise Http404("The AsyncAPI document is available only with DEBUG on or to staff users.")
+    from ..asyncapi.views import asyncapi_document
+
+    return asyncapi_document(request)

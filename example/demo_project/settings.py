@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "djangochannelsrestframework",
     "djangochannelsrestframework.browsable",
     "chat",
 ]

@@ -38,7 +38,9 @@ except ImportError:
 
 class EchoConsumer(AsyncAPIConsumer):
     @action()
-    async def echo(self, message: Any = None, **kwargs: Any) -> tuple[Any, int]:
+    async def echo(self, message: str | None = None, **kwargs: Any) -> tuple[Any, int]:
+        # Typed: ours validates `message` as a string on every call (DCRF ignores annotations).
+        # The benchmark thereby measures typed parameters, and retrieve the pk validation.
         return {"message": message}, 200
 
     @action()
