@@ -22,7 +22,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Model
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from ...decorators import action
 from ...generics import GenericAsyncAPIConsumer
@@ -79,6 +79,14 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
         try:
             return super().get_object(**kwargs)
         except Http404:
+            raise NotFound() from None
+
+    def validate_lookup_value(self, model: type[Model], value: Any) -> Any:
+        """A value that cannot name a row finds nothing: 404 ``Not found.``, as channels-api answered
+        (generic consumers answer 400 naming the lookup key instead)."""
+        try:
+            return super().validate_lookup_value(model, value)
+        except ValidationError:
             raise NotFound() from None
 
     def get_object_or_404(self, pk: Any) -> Model:
