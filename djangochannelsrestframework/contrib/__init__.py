@@ -1,0 +1,1 @@
+"""Compatibility layers that let projects written for other libraries run on this one."""
