@@ -14,6 +14,8 @@ INSTALLED_APPS = [
     "channels",
     "djangochannelsrestframework.browsable",
     "tests.app",
+    "djangochannelsrestframework.contrib.rest_live",
+    "tests.todolist",
 ]
 DATABASES = {
     "default": {

@@ -110,6 +110,21 @@ def _has_permission(view: Any) -> bool:
     return all(permission.has_permission(view.request, view) for permission in view.get_permissions())
 
 
+def _legacy_registrations(label: str, prop: str) -> list[Subscribable]:
+    """The serializers for subscriptions to ``label`` by ``prop``; ``pk`` and the primary key's
+    own name (``id``) name the same key, as clients of django-rest-live's docs used both."""
+    found = registrations(label, prop)
+    try:
+        pk = apps.get_model(label)._meta.pk
+    except (LookupError, ValueError):
+        return found
+    aliases = {"pk", pk.name, pk.attname} if pk is not None else set()
+    if prop in aliases:
+        for alias in sorted(aliases - {prop}):
+            found.extend(registrations(label, alias))
+    return found
+
+
 class SubscriptionConsumer(AsyncAPIConsumer):
     """Serves django-rest-live subscriptions on one socket.
 
@@ -306,7 +321,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         value = content.get("value")
         if not isinstance(prop, str) or value is None:
             raise SubscriptionError(400, "`property` and `value` must be present.")
-        entries = registrations(label, prop) if isinstance(label, str) else []
+        entries = _legacy_registrations(label, prop) if isinstance(label, str) else []
         if not entries:
             raise SubscriptionError(404, f"Model {label} has no subscribable serializer for `{prop}`.")
         key = params_key(label, prop, value)
@@ -344,8 +359,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     @staticmethod
     def _legacy_rows(model: type[Model], prop: str, value: Any, pks: list[Any] | None) -> list[Model]:
-        queryset = model._default_manager.filter(**{prop: value})
         try:
+            queryset = model._default_manager.filter(**{prop: value})
             return list(queryset if pks is None else queryset.filter(pk__in=pks))
         except (FieldError, ValueError, TypeError, DjangoValidationError):
             raise SubscriptionError(400, f"Cannot filter {model._meta.label} by {prop}={value!r}.") from None
