@@ -419,3 +419,43 @@ def test_the_router_consumer_is_a_subscription_consumer_with_the_routers_registr
 
 
 _unused = serializers  # the module is imported for the views above
+
+
+async def test_a_failing_view_is_a_500_error_and_the_socket_stays_open():
+    class Broken(generics.ListAPIView, RealtimeMixin):  # type: ignore[type-arg]
+        queryset = Board.objects.none()
+        serializer_class = ItemSerializer
+
+        def get_queryset(self) -> Any:
+            raise RuntimeError("boom")
+
+    router = RealtimeRouter()
+    router.register(Broken)
+    communicator = await connect(router.as_consumer())
+    await communicator.send_json_to({"type": "subscribe", "id": 1, "model": "app.Board", "action": "list"})
+    assert await communicator.receive_json_from() == error(1, 500, "Server error.")
+    await communicator.send_json_to({"type": "unsubscribe", "id": 1})
+    expected = error(1, 404, "Attempted to unsubscribe for request ID before subscribing.")
+    assert await communicator.receive_json_from() == expected
+    await communicator.disconnect()
+
+
+async def test_async_test_runs_the_async_set_up_and_tear_down_around_the_test():
+    from djangochannelsrestframework.contrib.rest_live.testing import async_test
+
+    calls: list[str] = []
+
+    class Case:
+        async def asyncSetUp(self) -> None:
+            calls.append("set up")
+
+        async def asyncTearDown(self) -> None:
+            calls.append("tear down")
+
+        @async_test
+        async def test_it(self) -> str:
+            calls.append("test")
+            return "result"
+
+    assert await Case().test_it() == "result"
+    assert calls == ["set up", "test", "tear down"]
