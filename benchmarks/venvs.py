@@ -20,6 +20,15 @@ STACK = [
     "websockets==17.4",
 ]
 DCRF = "djangochannelsrestframework==1.3.0"
+#: django-rest-live 0.7 on the newest stack it runs on: it imports ``channels.http.AsgiRequest``,
+#: which Channels 4 removed, so Channels 3.0.5 (the rest as in STACK).
+REST_LIVE = [
+    "django-rest-live==0.7.0",
+    "Django==5.2.19",
+    "channels==3.0.5",
+    "djangorestframework==3.18.3",
+    "asgiref==3.13.0",
+]
 
 
 def python(name: str) -> Path:
@@ -45,6 +54,8 @@ def ensure(name: str) -> Path:
         _pip(name, "-e", f"{REPO}[demo]", *STACK, "py-spy")
     elif name == "dcrf":
         _pip(name, DCRF, *STACK)
+    elif name == "rest_live":
+        _pip(name, *REST_LIVE)
     else:
         raise ValueError(name)
     marker.write_text("ok\n")

@@ -16,6 +16,8 @@ INSTALLED_APPS = [
     "djangochannelsrestframework.browsable",
     "tests.app",
     "tests.polls",
+    "djangochannelsrestframework.contrib.rest_live",
+    "tests.todolist",
 ]
 DATABASES = {
     "default": {
