@@ -114,12 +114,35 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
 def _decode(text: str | bytes) -> Any:
     pattern: Any = _LONG_NUMBER if isinstance(text, str) else _LONG_NUMBER_BYTES
     if pattern.search(text) is None:
-        return orjson.loads(text)
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise _stable_decode_error(text, exc) from None
     # Possibly an integer orjson would round to a float: keep it exact, as the standard library does.
+    return _strict_stdlib_loads(text)
+
+
+def _strict_stdlib_loads(text: str | bytes) -> Any:
+    """The standard library's decoder, refusing what orjson refuses (NaN, infinities) and deep nesting."""
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
-        raise ValueError("JSON is nested too deeply") from None
+        raise ValueError(f"JSON is nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _stable_decode_error(text: str | bytes, exc: orjson.JSONDecodeError) -> ValueError:
+    """Why ``text`` is not JSON, in words that do not change between orjson releases.
+
+    orjson's messages (and some of its positions) differ from release to release, and they reach
+    clients in error replies: the standard library's wording and position are used instead.  Where
+    the standard library accepts what orjson refused (a lone surrogate), orjson's reason is kept,
+    without its position.  Only frames that failed pay for the second parse.
+    """
+    try:
+        _strict_stdlib_loads(text)
+    except ValueError as stdlib_error:
+        return stdlib_error
+    return ValueError(exc.msg.split(",")[0].strip())
 
 
 def loads(text: str | bytes) -> Any:

@@ -7,6 +7,7 @@ from typing import Any, cast
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
+from rest_framework import filters as drf_filters
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
@@ -142,7 +143,11 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
 def _has_search_terms(backend: SearchFilter, request: Any) -> bool:
     """Whether a search parameter holds any term: one of only separators (``","``) is no search.
 
-    DRF 3.15.0's ``SearchFilter`` fails on such a value (its terms are a generator, so its own
-    emptiness check never fires); later releases return the queryset unfiltered, as we do here.
+    DRF 3.15.0's ``SearchFilter`` fails on such a value (it checks the raw value for emptiness, then
+    reduces over the terms split from it); later releases return the queryset unfiltered, as we do here.
     """
-    return any(True for _ in backend.get_search_terms(request))
+    terms: Any = backend.get_search_terms(request)
+    if isinstance(terms, str):  # DRF 3.15.0 returns the raw value and splits it later
+        split = getattr(drf_filters, "search_smart_split", None)
+        terms = split(terms) if split is not None else terms.split()
+    return any(True for _ in terms)

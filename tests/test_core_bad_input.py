@@ -41,15 +41,15 @@ async def send_text(communicator: WebsocketCommunicator, text: str) -> dict[str,
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("not json", "invalid literal, expected 'null': line 1 column 1 (char 0)"),
-        ("", "Input is a zero-length, empty document: line 1 column 1 (char 0)"),
-        ("   ", "input data is empty: line 1 column 1 (char 0)"),
-        ("{", "unexpected end of data: line 1 column 2 (char 1)"),
-        ('{"action": "echo",}', "trailing comma is not allowed: line 1 column 18 (char 17)"),
-        ("{'action': 'echo'}", "unexpected character, expected a string key: line 1 column 2 (char 1)"),
-        ('{"action":"echo"} trailing', "unexpected content after document: line 1 column 19 (char 18)"),
-        ("NaN", "unexpected character, expected a JSON value: line 1 column 1 (char 0)"),
-        ('"\\ud800"', "no low surrogate in string: line 1 column 2 (char 1)"),
+        ("not json", "Expecting value: line 1 column 1 (char 0)"),
+        ("", "Expecting value: line 1 column 1 (char 0)"),
+        ("   ", "Expecting value: line 1 column 4 (char 3)"),
+        ("{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        ('{"action": "echo",}', "Expecting property name enclosed in double quotes: line 1 column 19 (char 18)"),
+        ("{'action': 'echo'}", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        ('{"action":"echo"} trailing', "Extra data: line 1 column 19 (char 18)"),
+        ("NaN", "NaN is not valid JSON"),
+        ('"\\ud800"', "no low surrogate in string"),
     ],
 )
 async def test_non_json_text(echo: WebsocketCommunicator, text: str, message: str) -> None:
@@ -58,7 +58,7 @@ async def test_non_json_text(echo: WebsocketCommunicator, text: str, message: st
 
 async def test_deeply_nested_json(echo: WebsocketCommunicator) -> None:
     assert await send_text(echo, "[" * 5000 + "]" * 5000) == bad_frame(
-        ["Malformed JSON: depth limit exceeded: line 1 column 1026 (char 1025)"]
+        ["Malformed JSON: JSON is nested deeper than 128 levels"]
     )
 
 
@@ -66,12 +66,12 @@ async def test_deeply_nested_object_arguments(echo: WebsocketCommunicator) -> No
     nested = '{"action": "echo", "value": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}"
     reply_ = await send_text(echo, nested)
     assert reply_["response_status"] == 400
-    assert reply_["errors"][0].startswith("Malformed JSON: depth limit exceeded")
+    assert reply_["errors"] == ["Malformed JSON: JSON is nested deeper than 128 levels"]
 
 
 async def test_deeply_nested_json_with_a_big_number(echo: WebsocketCommunicator) -> None:
     assert await send_text(echo, "[" * 5000 + "12345678901234567890" + "]" * 5000) == bad_frame(
-        ["Malformed JSON: JSON is nested too deeply"]
+        ["Malformed JSON: JSON is nested deeper than 128 levels"]
     )
 
 

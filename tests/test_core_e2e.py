@@ -99,7 +99,7 @@ async def test_bad_frame_then_valid_frame(base_url: str) -> None:
         await ws.send("<not json>")
         assert await receive(ws) == reply(
             None,
-            errors=["Malformed JSON: unexpected character, expected a JSON value: line 1 column 1 (char 0)"],
+            errors=["Malformed JSON: Expecting value: line 1 column 1 (char 0)"],
             status=400,
         )
         await ws.send(json.dumps({"action": "add", "a": 1}))

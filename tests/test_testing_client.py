@@ -190,7 +190,9 @@ async def test_raw_frames() -> None:
     async with WebsocketClient(NewsConsumer) as client:
         await client.send("{")
         assert await client.receive() == reply(
-            None, errors=["Malformed JSON: unexpected end of data: line 1 column 2 (char 1)"], status=400
+            None,
+            errors=["Malformed JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"],
+            status=400,
         )
 
 
