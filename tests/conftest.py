@@ -44,3 +44,16 @@ def live_server_url() -> Iterator[Any]:
     yield start
     for manager in reversed(stack):
         manager.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _connection_housekeeping_may_run(django_db_blocker: Any) -> Iterator[None]:
+    """Let channels' ``close_old_connections`` (run before handlers) check leftover connections.
+
+    A database thread keeps the connection a transactional test left in it; checking that connection
+    is not a query of the test's own, but pytest-django's blocker would turn it into an error in the
+    next test without the ``django_db`` mark.  channels' communicator patches the check away only
+    while it sends or receives, so whether it ran depended on timing (seen on channels 4.1).
+    """
+    with django_db_blocker.unblock():
+        yield
