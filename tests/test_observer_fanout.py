@@ -92,6 +92,9 @@ class ChatConsumer(RoomConsumer):
         await self.channel_layer.group_add("chat", self.channel_name)
         return None, 201
 
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard("chat", self.channel_name)
+
     async def chat_message(self, message):
         await self.reply(action="chat", data=message["text"])
 
