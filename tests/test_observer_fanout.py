@@ -267,3 +267,19 @@ async def test_own_channels_groups_keep_working_beside_observer_groups():
     said.send(sender="test", room="lobby", text="hi")
     assert await communicator.receive_json_from() == said_frame("lobby", "hi", 1)
     await communicator.disconnect()
+
+
+async def test_a_burst_for_many_sockets_fits_the_process_channel():
+    # 3 sockets x 50 events: each socket's share fits the layer's per-channel capacity (100), and
+    # the process channel that carries all 150 at once must not drop any.
+    sockets = [await connected() for _ in range(3)]
+    for number, communicator in enumerate(sockets):
+        await join(communicator, f"room-{number}", number)
+    for index in range(50):
+        for number in range(3):
+            said.send(sender="test", room=f"room-{number}", text=str(index))
+    for number, communicator in enumerate(sockets):
+        for index in range(50):
+            assert await communicator.receive_json_from() == said_frame(f"room-{number}", str(index), number)
+    for communicator in sockets:
+        await communicator.disconnect()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import weakref
 from collections.abc import Hashable, Iterator
 from typing import Any, Protocol
@@ -196,13 +195,32 @@ class ProcessFanout:
                 await deliver_to_consumer(consumer, message)
 
 
+class _ProcessChannels:
+    """An entry of a layer's ``channel_capacity`` list matching this package's process channels."""
+
+    def __init__(self, capacity: int) -> None:
+        self.names: set[str] = set()
+        self.capacity = capacity
+
+    def match(self, channel: str) -> bool:
+        return channel in self.names
+
+
 def _raise_capacity(layer: Any, channel: str) -> None:
     """Give the process channel room for every socket's events: the layer's per-channel capacity
     (100 by default) was meant for one socket, and this channel carries the events of all of them."""
     capacities = getattr(layer, "channel_capacity", None)
-    if isinstance(capacities, list):
+    if isinstance(capacities, dict) and hasattr(layer, "compile_capacities"):
+        # channels' InMemoryChannelLayer keeps the configured dict uncompiled (get_capacity expects a list)
+        capacities = layer.channel_capacity = layer.compile_capacities(capacities)
+    if not isinstance(capacities, list):
+        return
+    entry = next((pattern for pattern, _ in capacities if isinstance(pattern, _ProcessChannels)), None)
+    if entry is None:
         base = int(getattr(layer, "capacity", 100) or 100)
-        capacities.insert(0, (re.compile(re.escape(channel) + r"\Z"), max(base * 1000, 100_000)))
+        entry = _ProcessChannels(max(base * 1000, 100_000))
+        capacities.insert(0, (entry, entry.capacity))
+    entry.names.add(channel)
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ProcessFanout]] = weakref.WeakKeyDictionary()
