@@ -174,14 +174,26 @@ class ProcessFanout:
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("The observer receiver of this process stopped; restarting it")
+            logger.exception("The observer receiver of this process failed; retrying in 1 s")
+            await asyncio.sleep(1)
             self._task = None
             if self.groups:
-                await asyncio.sleep(1)
+                await self._rejoin()
                 self._ensure_running()
             return
         if self._task is asyncio.current_task():
             self._task = None
+
+    async def _rejoin(self) -> None:
+        """Join every group again after the layer failed (a restarted Redis lost its memberships);
+        joining a group twice is harmless.  A group that cannot be joined yet is retried next time."""
+        for group, entry in list(self.groups.items()):
+            if entry.joined and self.channel is not None:
+                try:
+                    await self.layer.group_add(group, self.channel)
+                except Exception:
+                    logger.warning("Could not join group %s again yet", group)
+                    return
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""
