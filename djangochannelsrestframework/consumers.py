@@ -104,7 +104,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         # One handler at a time per socket, whether a frame or an observer event delivered by the
         # process fan-out (observer/delivery.py); events arriving meanwhile wait in order.
         self._dispatch_lock = asyncio.Lock()
-        self._fanout_pending: deque[dict[str, Any]] = deque()
+        self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
         self._fanout_closed = False
 
     # -- dispatch --------------------------------------------------------------------------------

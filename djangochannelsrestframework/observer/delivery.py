@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import deque
 from collections.abc import Hashable, Iterator
 from typing import Any, Protocol
 
@@ -261,6 +262,8 @@ async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:
     pending = consumer._fanout_pending
     lock = consumer._dispatch_lock
     if pending or lock.locked():
+        if pending is None:
+            pending = consumer._fanout_pending = deque()
         pending.append(message)
         return
     async with lock:
@@ -273,7 +276,7 @@ async def drain_pending(consumer: Any) -> None:
     pending = consumer._fanout_pending
     while pending and not consumer._fanout_closed:
         await run_local_handler(consumer, pending.popleft())
-    pending.clear()
+    consumer._fanout_pending = None
 
 
 async def run_local_handler(consumer: Any, message: dict[str, Any]) -> None:
@@ -292,7 +295,7 @@ async def run_local_handler(consumer: Any, message: dict[str, Any]) -> None:
 async def leave_all(consumer: Any) -> None:
     """Leave every observer group of ``consumer`` (on disconnect); later events are not handled."""
     consumer._fanout_closed = True
-    consumer._fanout_pending.clear()
+    consumer._fanout_pending = None
     groups = [name for name in consumer.groups if is_observer_group(name)]
     if not groups or consumer.channel_layer is None:
         return
