@@ -109,6 +109,16 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- dispatch --------------------------------------------------------------------------------
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
+                # ended without websocket.disconnect (its app failed): leave the process's observer groups
+                from .observer.delivery import leave_all
+
+                await leave_all(self)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
         async with self._dispatch_lock:

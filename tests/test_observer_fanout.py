@@ -315,3 +315,20 @@ async def test_the_process_joins_its_groups_again_after_the_layer_failed(setting
     assert frames[-1] == said_frame("lobby", "back", 1)
     assert "retrying in 1 s" in caplog.text
     await communicator.disconnect()
+
+
+class CrashingConsumer(RoomConsumer):
+    async def websocket_receive(self, message):
+        if message.get("text") == "crash":
+            raise RuntimeError("the app fails")
+        await super().websocket_receive(message)
+
+
+async def test_a_socket_whose_app_fails_leaves_its_groups():
+    communicator = await connected(CrashingConsumer)
+    await join(communicator, "lobby", 1)
+    assert layer_members("lobby") == {fanout_for(get_channel_layer()).channel}
+    await communicator.send_to(text_data="crash")
+    with pytest.raises(RuntimeError, match="the app fails"):
+        await communicator.receive_output()
+    assert layer_members("lobby") == set()

@@ -285,11 +285,11 @@ async def run_local_handler(consumer: Any, message: dict[str, Any]) -> None:
         await consumer._handle_message(message)
     except Exception:
         logger.exception("Error delivering %r to %s; closing the socket", message.get("type"), type(consumer).__name__)
-        consumer._fanout_closed = True
         try:
             await consumer.close(code=1011)
         except Exception:
             logger.debug("Could not close the socket after a delivery error", exc_info=True)
+        await leave_all(consumer)
 
 
 async def leave_all(consumer: Any) -> None:
