@@ -38,8 +38,8 @@ PROJECT = HERE / "benchproject"
 DATA = HERE / ".data"
 RESULTS = HERE / "results"
 IMPLS = ["ours", "dcrf", "floor"]
-LABELS = {"ours": "ours", "dcrf": "DCRF 1.3.0", "floor": "floor"}
-VENV_OF = {"ours": "ours", "dcrf": "dcrf", "floor": "ours"}
+LABELS = {"ours": "ours", "dcrf": "DCRF 1.3.0", "floor": "floor", "raw": "raw ASGI"}
+VENV_OF = {"ours": "ours", "dcrf": "dcrf", "floor": "ours", "raw": "ours"}
 
 
 def log(message: str) -> None:

@@ -18,6 +18,7 @@ STACK = [
     "asgiref==3.13.0",
     "uvicorn[standard]==0.54.0",
     "websockets==17.4",
+    "channels_redis==4.3.0",  # redis_scaleout.py
 ]
 DCRF = "djangochannelsrestframework==1.3.0"
 #: django-rest-live 0.7 on the newest stack it runs on: it imports ``channels.http.AsgiRequest``,

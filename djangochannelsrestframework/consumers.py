@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Coroutine, Iterable
 from typing import Any, ClassVar
 
@@ -102,10 +102,34 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
             lambda: defaultdict(set)
         )
+        # One handler at a time per socket, whether a frame or an observer event delivered by the
+        # process fan-out (observer/delivery.py); events arriving meanwhile wait in order.
+        self._dispatch_lock = asyncio.Lock()
+        self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
+        self._fanout_closed = False
 
     # -- dispatch --------------------------------------------------------------------------------
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
+                # ended without websocket.disconnect (its app failed): leave the process's observer groups
+                from .observer.delivery import leave_all
+
+                await leave_all(self)
+
     async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the handler of a message, then the observer events that arrived meanwhile."""
+        async with self._dispatch_lock:
+            await self._handle_message(message)
+            if self._fanout_pending:
+                from .observer.delivery import drain_pending
+
+                await drain_pending(self)
+
+    async def _handle_message(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, closing stale database connections first only when it is
         due (rate-limited, or after a database error) instead of before every message."""
         handler = getattr(self, get_handler_name(message), None)
@@ -156,6 +180,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
+        from .observer.delivery import leave_all
+
+        await leave_all(self)
         await super().websocket_disconnect(message)
 
     async def add_group(self, name: str) -> None:
@@ -163,12 +190,24 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if name not in self.groups:
             if self.channel_layer is None:
                 raise ImproperlyConfigured(NO_CHANNEL_LAYER_MESSAGE)
+            if name.startswith("DCRF-"):  # an observer's group: joined once per process
+                from .observer.delivery import fanout_for
+
+                self.groups.add(name)
+                await fanout_for(self.channel_layer).join(name, self)
+                return
             await self.channel_layer.group_add(name, self.channel_name)
             self.groups.add(name)
 
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""
         if name in self.groups:
+            if name.startswith("DCRF-"):
+                from .observer.delivery import fanout_for
+
+                self.groups.discard(name)
+                await fanout_for(self.channel_layer).leave(name, self)
+                return
             await self.channel_layer.group_discard(name, self.channel_name)
             self.groups.discard(name)
 

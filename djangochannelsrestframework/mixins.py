@@ -20,6 +20,7 @@ from rest_framework import status
 
 from .consumers import _ANY_REQUEST_ID, _SettingDefault
 from .decorators import action
+from .serializer_plans import serializer_data
 
 
 class CreateModelMixin:
@@ -43,7 +44,7 @@ class ListModelMixin:
     def list(self, **kwargs: Any) -> tuple[Any, int]:
         queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
-        return serializer.data, status.HTTP_200_OK
+        return serializer_data(serializer), status.HTTP_200_OK
 
 
 class RetrieveModelMixin:
@@ -53,7 +54,7 @@ class RetrieveModelMixin:
     def retrieve(self, **kwargs: Any) -> tuple[Any, int]:
         instance = self.get_object(**kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=instance, action_kwargs=kwargs)  # type: ignore[attr-defined]
-        return serializer.data, status.HTTP_200_OK
+        return serializer_data(serializer), status.HTTP_200_OK
 
 
 class _SaveMixin:
@@ -123,9 +124,9 @@ class PaginatedModelListMixin(ListModelMixin):
         page = self.paginate_queryset(queryset, **kwargs)
         if page is None:
             serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
-            return serializer.data, status.HTTP_200_OK
+            return serializer_data(serializer), status.HTTP_200_OK
         serializer = self.get_serializer(instance=page, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
-        return self.get_paginated_response(serializer.data), status.HTTP_200_OK
+        return self.get_paginated_response(serializer_data(serializer)), status.HTTP_200_OK
 
     @property
     def paginator(self) -> Any:

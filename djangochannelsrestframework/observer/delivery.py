@@ -8,9 +8,14 @@ docs/delivery.rst describes the whole path.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import weakref
+from collections import deque
 from collections.abc import Hashable, Iterator
 from typing import Any, Protocol
+
+logger = logging.getLogger("djangochannelsrestframework.observer")
 
 
 class Subscription(Protocol):
@@ -60,3 +65,241 @@ class SubscriptionRegistry:
 
 #: The registry of this process.
 registry = SubscriptionRegistry()
+
+
+# -- process-local fan-out -----------------------------------------------------------------------
+
+
+class _LocalGroup:
+    """One observer group as this process sees it: its local sockets, and whether the process
+    channel is a member of the group in the channel layer."""
+
+    __slots__ = ("consumers", "joined", "lock")
+
+    def __init__(self) -> None:
+        self.consumers: dict[Any, None] = {}  # insertion-ordered set: sockets get events in join order
+        self.joined = False
+        self.lock = asyncio.Lock()
+
+
+class ProcessFanout:
+    """The receiver of one channel layer on one event loop: it joins each observer group once, under
+    one process channel, and hands every message of a group to the local sockets subscribed to it.
+
+    The layer then carries one message per group and process instead of one per socket, and channels
+    runs no dispatch task per socket: each socket gets the message through
+    :func:`deliver_to_consumer`, in order with its own frames.
+    """
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.channel: str | None = None
+        self.groups: dict[str, _LocalGroup] = {}
+        self._channel_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._receiving = False
+
+    # -- membership ------------------------------------------------------------------------------
+
+    async def join(self, group: str, consumer: Any) -> None:
+        """Subscribe ``consumer`` to ``group``; returns once the layer delivers the group here."""
+        entry = self.groups.get(group)
+        if entry is None:
+            entry = self.groups[group] = _LocalGroup()
+        entry.consumers[consumer] = None
+        if not entry.joined:
+            await self._sync(group, entry)
+        self._ensure_running()
+
+    async def leave(self, group: str, consumer: Any) -> None:
+        """Unsubscribe ``consumer``; the process leaves the group with its last local socket."""
+        entry = self.groups.get(group)
+        if entry is None or consumer not in entry.consumers:
+            return
+        del entry.consumers[consumer]
+        if not entry.consumers:
+            await self._sync(group, entry)
+
+    def members(self, group: str) -> list[Any]:
+        """The local sockets subscribed to ``group``, in the order they joined."""
+        entry = self.groups.get(group)
+        return list(entry.consumers) if entry is not None else []
+
+    async def _sync(self, group: str, entry: _LocalGroup) -> None:
+        """Make the layer membership of the process channel match whether ``group`` has local sockets."""
+        async with entry.lock:
+            wanted = bool(entry.consumers)
+            if wanted and not entry.joined:
+                channel = await self._process_channel()
+                await self.layer.group_add(group, channel)
+                entry.joined = True
+            elif not wanted and entry.joined:
+                entry.joined = False
+                if self.channel is not None:
+                    await self.layer.group_discard(group, self.channel)
+            if not entry.consumers and not entry.joined and self.groups.get(group) is entry:
+                del self.groups[group]
+        if not self.groups:
+            self._stop()
+
+    async def _process_channel(self) -> str:
+        async with self._channel_lock:
+            if self.channel is None:
+                channel: str = await self.layer.new_channel()
+                _raise_capacity(self.layer, channel)
+                self.channel = channel
+            return self.channel
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    def _ensure_running(self) -> None:
+        if self._task is None and self.channel is not None and self.groups:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _stop(self) -> None:
+        """Stop receiving once no group is left (only while waiting: a delivery ends by itself)."""
+        if self._task is not None and self._receiving:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        assert self.channel is not None
+        try:
+            while self.groups:
+                self._receiving = True
+                try:
+                    message = await self.layer.receive(self.channel)
+                finally:
+                    self._receiving = False
+                await self.deliver(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("The observer receiver of this process failed; retrying in 1 s")
+            await asyncio.sleep(1)
+            self._task = None
+            if self.groups:
+                await self._rejoin()
+                self._ensure_running()
+            return
+        if self._task is asyncio.current_task():
+            self._task = None
+
+    async def _rejoin(self) -> None:
+        """Join every group again after the layer failed (a restarted Redis lost its memberships);
+        joining a group twice is harmless.  A group that cannot be joined yet is retried next time."""
+        for group, entry in list(self.groups.items()):
+            if entry.joined and self.channel is not None:
+                try:
+                    await self.layer.group_add(group, self.channel)
+                except Exception:
+                    logger.warning("Could not join group %s again yet", group)
+                    return
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """Hand ``message`` to every local socket of its group, one after the other."""
+        group = message.get("group")
+        entry = self.groups.get(group) if isinstance(group, str) else None
+        if entry is None:
+            return
+        for consumer in list(entry.consumers):
+            # a socket that unsubscribed or disconnected during this delivery is skipped
+            if consumer in entry.consumers:
+                await deliver_to_consumer(consumer, message)
+
+
+class _ProcessChannels:
+    """An entry of a layer's ``channel_capacity`` list matching this package's process channels."""
+
+    def __init__(self, capacity: int) -> None:
+        self.names: set[str] = set()
+        self.capacity = capacity
+
+    def match(self, channel: str) -> bool:
+        return channel in self.names
+
+
+def _raise_capacity(layer: Any, channel: str) -> None:
+    """Give the process channel room for every socket's events: the layer's per-channel capacity
+    (100 by default) was meant for one socket, and this channel carries the events of all of them."""
+    capacities = getattr(layer, "channel_capacity", None)
+    if isinstance(capacities, dict) and hasattr(layer, "compile_capacities"):
+        # channels' InMemoryChannelLayer keeps the configured dict uncompiled (get_capacity expects a list)
+        capacities = layer.channel_capacity = layer.compile_capacities(capacities)
+    if not isinstance(capacities, list):
+        return
+    entry = next((pattern for pattern, _ in capacities if isinstance(pattern, _ProcessChannels)), None)
+    if entry is None:
+        base = int(getattr(layer, "capacity", 100) or 100)
+        entry = _ProcessChannels(max(base * 1000, 100_000))
+        capacities.insert(0, (entry, entry.capacity))
+    entry.names.add(channel)
+
+
+_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ProcessFanout]] = weakref.WeakKeyDictionary()
+
+
+def fanout_for(layer: Any) -> ProcessFanout:
+    """The receiver of ``layer`` on the running event loop (made on first use)."""
+    per_loop = _fanouts.setdefault(asyncio.get_running_loop(), {})
+    fanout = per_loop.get(id(layer))
+    if fanout is None or fanout.layer is not layer:
+        fanout = per_loop[id(layer)] = ProcessFanout(layer)
+    return fanout
+
+
+def is_observer_group(name: str) -> bool:
+    """Whether ``name`` is an observer's group (hashed by ``clean_group_name``), delivered per process."""
+    return name.startswith("DCRF-")
+
+
+async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:
+    """Run ``message``'s handler on ``consumer`` now, or, if the socket is handling a frame or an
+    earlier event, right after it (in the order the events came): never two handlers of one socket
+    at once, as with channels' own per-socket dispatch loop."""
+    if consumer._fanout_closed:
+        return
+    pending = consumer._fanout_pending
+    lock = consumer._dispatch_lock
+    if pending or lock.locked():
+        if pending is None:
+            pending = consumer._fanout_pending = deque()
+        pending.append(message)
+        return
+    async with lock:
+        await run_local_handler(consumer, message)
+        await drain_pending(consumer)
+
+
+async def drain_pending(consumer: Any) -> None:
+    """Handle the events that reached ``consumer`` while it was busy (the caller holds its lock)."""
+    pending = consumer._fanout_pending
+    while pending and not consumer._fanout_closed:
+        await run_local_handler(consumer, pending.popleft())
+    consumer._fanout_pending = None
+
+
+async def run_local_handler(consumer: Any, message: dict[str, Any]) -> None:
+    """One event on one socket.  An error ends that socket only, as it did on its own dispatch loop."""
+    try:
+        await consumer._handle_message(message)
+    except Exception:
+        logger.exception("Error delivering %r to %s; closing the socket", message.get("type"), type(consumer).__name__)
+        try:
+            await consumer.close(code=1011)
+        except Exception:
+            logger.debug("Could not close the socket after a delivery error", exc_info=True)
+        await leave_all(consumer)
+
+
+async def leave_all(consumer: Any) -> None:
+    """Leave every observer group of ``consumer`` (on disconnect); later events are not handled."""
+    consumer._fanout_closed = True
+    consumer._fanout_pending = None
+    groups = [name for name in consumer.groups if is_observer_group(name)]
+    if not groups or consumer.channel_layer is None:
+        return
+    fanout = fanout_for(consumer.channel_layer)
+    for group in groups:
+        consumer.groups.discard(group)
+        await fanout.leave(group, consumer)

@@ -24,6 +24,7 @@ from rest_framework.generics import get_object_or_404
 from ..decorators import action
 from ..logs import log_instance_delivery
 from ..mixins import RetrieveModelMixin
+from ..serializer_plans import serializer_data
 from .binding import _bind_generic_observers, _GenericModelObserver, _model_of
 from .model_observer import ModelObserver
 from .request_ids import ObserverConsumerMixin
@@ -181,7 +182,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)  # type: ignore[attr-defined]
         serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
         context = _LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
-        data = serializer_class(instance=instance, context=context).data
+        data = serializer_data(serializer_class(instance=instance, context=context))
         return data, context.used
 
     def _observed_instance_data(self, pk: Any, action: str) -> Any:
@@ -191,4 +192,4 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         instance = get_object_or_404(queryset, pk=pk)
         self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
-        return serializer.data
+        return serializer_data(serializer)

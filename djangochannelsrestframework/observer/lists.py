@@ -31,6 +31,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from .. import codec
 from ..decorators import action
 from ..mixins import ListModelMixin
+from ..serializer_plans import serializer_data
 from .base_observer import logger
 from .binding import _bind_generic_observers, _GenericModelObserver
 from .delivery import registry
@@ -253,7 +254,8 @@ class ListSubscriptionMixin(ListModelMixin):
             visible.append(instance)
         if not visible:
             return {}
-        data = self.get_serializer(instance=visible, many=True, action_kwargs=kwargs).data  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance=visible, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+        data = serializer_data(serializer)
         return {_json_pk(instance.pk): (row, _encode(row)) for instance, row in zip(visible, data, strict=True)}
 
     # -- subscribing -----------------------------------------------------------------------------

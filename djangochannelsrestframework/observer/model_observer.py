@@ -20,6 +20,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from rest_framework.serializers import BaseSerializer
 
+from ..serializer_plans import serializer_data
 from .base_observer import BaseObserver, listened_groups, logger, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
@@ -439,7 +440,7 @@ class ModelObserver(BaseObserver):
             if isinstance(body, BaseSerializer):
                 body = body.data
         elif self.serializer_class is not None:
-            body = self.serializer_class(instance).data
+            body = serializer_data(self.serializer_class(instance))
         else:
             body = {"pk": _json_pk(instance.pk)}
         return {"type": self.message_type, "body": body, "action": action.value}

@@ -30,4 +30,9 @@ if consumers.HAVE_OBSERVER:
 if getattr(consumers, "HAVE_LIVE_LISTS", False):
     websocket_routes.append(path("ws/live/", consumers.LiveListConsumer.as_asgi()))
 
-application = ProtocolTypeRouter({"websocket": URLRouter(websocket_routes)})
+if os.environ.get("BENCH_IMPL") == "raw":  # raw_echo.py: no channels at all
+    from bench import raw
+
+    application = raw.application
+else:
+    application = ProtocolTypeRouter({"websocket": URLRouter(websocket_routes)})

@@ -34,11 +34,20 @@ _LAYERS = {"stock": "channels.layers.InMemoryChannelLayer", "sweeping": "bench.l
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": _LAYERS[os.environ.get("BENCH_LAYER", "sweeping")],
+        "BACKEND": _LAYERS.get(os.environ.get("BENCH_LAYER", "sweeping"), _LAYERS["sweeping"]),
         # The default capacity (100 per channel) silently drops bursts; measure the framework, not the layer.
         "CONFIG": {"capacity": 1_000_000, "expiry": 120},
     }
 }
+
+if os.environ.get("BENCH_LAYER") == "redis":
+    # redis_scaleout.py: several server processes and an updater process on one private Redis.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["BENCH_REDIS_URL"]], "capacity": 100_000, "expiry": 120},
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 ROOT_URLCONF = "benchproject.urls"
