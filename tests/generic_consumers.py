@@ -279,6 +279,12 @@ class SlowStreamedItemConsumer(StreamedItemConsumer):
     sleep_time_between_pages = 0.2
 
 
+class PausedStreamedItemConsumer(StreamedItemConsumer):
+    """A stream whose first page comes after any test is over: only other replies can arrive."""
+
+    sleep_time_between_pages = 60
+
+
 class StreamedPageNumberConsumer(StreamedPaginatedListMixin, GenericAsyncAPIConsumer):
     queryset = Item.objects.order_by("id")
     serializer_class = ItemSerializer

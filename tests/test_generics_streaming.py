@@ -9,6 +9,7 @@ import pytest
 from tests.app.models import Item
 from tests.envelope import reply
 from tests.generic_consumers import (
+    PausedStreamedItemConsumer,
     SlowStreamedItemConsumer,
     StreamedCursorConsumer,
     StreamedItemConsumer,
@@ -136,7 +137,7 @@ async def test_list_cancel_without_a_stream_still_replies() -> None:
 
 
 async def test_socket_answers_other_actions_while_streaming(items: list[dict[str, Any]]) -> None:
-    async with open_socket(SlowStreamedItemConsumer) as ws:
+    async with open_socket(PausedStreamedItemConsumer) as ws:
         await ws.send_json_to({"action": "list", "limit": 1, "request_id": "stream"})
         assert await ask(ws, {"action": "retrieve", "pk": items[2]["id"], "request_id": "r"}) == reply(
             "retrieve", items[2], request_id="r"
