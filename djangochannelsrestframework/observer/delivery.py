@@ -15,6 +15,9 @@ from collections import deque
 from collections.abc import Hashable, Iterator
 from typing import Any, Protocol
 
+import channels
+from channels.layers import InMemoryChannelLayer
+
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
 
@@ -208,6 +211,9 @@ class ProcessFanout:
                 await deliver_to_consumer(consumer, message)
 
 
+_CHANNELS_VERSION = tuple(int(part) for part in channels.__version__.split(".")[:2] if part.isdigit())
+
+
 class _ProcessChannels:
     """An entry of a layer's ``channel_capacity`` list matching this package's process channels."""
 
@@ -234,6 +240,10 @@ def _raise_capacity(layer: Any, channel: str) -> None:
         entry = _ProcessChannels(max(base * 1000, 100_000))
         capacities.insert(0, (entry, entry.capacity))
     entry.names.add(channel)
+    if isinstance(layer, InMemoryChannelLayer) and _CHANNELS_VERSION < (4, 2):
+        # channels 4.1's in-memory send() checks the layer-wide capacity only, never channel_capacity:
+        # there, every channel of that (single-process, development) layer gets the process channel's room.
+        layer.capacity = max(int(layer.capacity), entry.capacity)
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ProcessFanout]] = weakref.WeakKeyDictionary()
