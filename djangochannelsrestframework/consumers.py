@@ -30,15 +30,19 @@ from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
     SERVER_ERROR_MESSAGE,
     ActionMissingException,
+    ChannelLayerUnavailable,
     InvalidActionResult,
     MessageTooLarge,
     TooManyDetachedTasks,
+    TooManySubscriptions,
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
+from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
 from .settings import api_settings
+from .user_recheck import recheck_user
 
 logger = logging.getLogger("djangochannelsrestframework")
 
@@ -101,6 +105,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
             lambda: defaultdict(set)
         )
+        self._user_slot: tuple[type[Any], Any] | None = None  # counted by MAX_CONNECTIONS_PER_USER
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -112,6 +117,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             raise ValueError(f"No handler for message type {message['type']}")
         if housekeeping.needed(self.connection_housekeeping_interval):
             await housekeeping.run()
+        if not message["type"].startswith("websocket."):
+            await recheck_user(self.scope, message)  # an event: deliver it as the user is now
         try:
             await handler(message)
         except StopConsumer:
@@ -134,6 +141,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if not allowed:
             await self.close()
             return
+        key = user_key(self.scope)
+        if not acquire(key):
+            limit = api_settings.MAX_CONNECTIONS_PER_USER
+            await self.accept()
+            await self.reply(action="connect", errors=[TOO_MANY_CONNECTIONS_MESSAGE.format(limit=limit)], status=429)
+            await self.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE)
+            return
+        self._user_slot = key
         try:
             await super().websocket_connect(message)
         except PermissionDenied:
@@ -155,14 +170,34 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
+        release(self._user_slot)
+        self._user_slot = None
         await super().websocket_disconnect(message)
 
     async def add_group(self, name: str) -> None:
-        """Join a channel-layer group; it is left automatically on disconnect."""
+        """Join a channel-layer group; it is left automatically on disconnect.
+
+        Refused with 429 past ``MAX_SUBSCRIPTIONS_PER_CONNECTION`` groups, and with 503 when the
+        layer fails or does not answer within ``CHANNEL_LAYER_TIMEOUT`` seconds (Redis down)."""
         if name not in self.groups:
             if self.channel_layer is None:
                 raise ImproperlyConfigured(NO_CHANNEL_LAYER_MESSAGE)
-            await self.channel_layer.group_add(name, self.channel_name)
+            limit = api_settings.MAX_SUBSCRIPTIONS_PER_CONNECTION
+            if limit is not None and len(self.groups) >= limit:
+                logger.warning(
+                    "Refusing a subscription of %s: %d groups joined, the limit is %d",
+                    self.channel_name,
+                    len(self.groups),
+                    limit,
+                )
+                raise TooManySubscriptions()
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(name, self.channel_name), api_settings.CHANNEL_LAYER_TIMEOUT
+                )
+            except Exception as exc:
+                logger.warning("Channel layer failed to join group %s: %r", name, exc)
+                raise ChannelLayerUnavailable() from exc
             self.groups.add(name)
 
     async def remove_group(self, name: str) -> None:
@@ -221,6 +256,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 raise ParseError("Binary frames are not supported; send a JSON object as a text frame.")
             limit = api_settings.MAX_MESSAGE_SIZE
             if limit is not None and len(text_data) > limit:  # None: no limit
+                logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
                 content = await self.decode_json(text_data)
@@ -367,6 +403,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         limit = api_settings.MAX_DETACHED_TASKS
         if limit is not None and len(self._detached_request_ids) >= limit:
             coroutine.close()
+            logger.warning("Refusing detached task %r: %d running, the limit is %d", function_name, limit, limit)
             raise TooManyDetachedTasks()
         task = asyncio.ensure_future(coroutine)
         self.detached_tasks[function_name].append(task)

@@ -35,12 +35,24 @@ DEFAULTS: dict[str, Any] = {
     "MAX_MESSAGE_SIZE": 256_000,
     # Detached tasks (``@action(detached=True)``, ``@detached``) one connection may run at once.
     "MAX_DETACHED_TASKS": 64,
+    # Channel-layer groups (distinct subscribed targets) one connection may join; more get 429.
+    "MAX_SUBSCRIPTIONS_PER_CONNECTION": 1000,
+    # Open connections of one authenticated user in one server process; more are closed with 4429.
+    "MAX_CONNECTIONS_PER_USER": 100,
+    # Seconds a group join may wait for the channel layer before the client gets a 503 reply.
+    "CHANNEL_LAYER_TIMEOUT": 5.0,
+    # Reload the connection's user from the database before each subscription event, so a
+    # deactivated user or a revoked permission stops deliveries at the next event.
+    "RECHECK_USER_ON_EVENT": True,
+    # Callable (import string) turning a token into a user or None (see djangochannelsrestframework.auth).
+    "TOKEN_AUTHENTICATOR": "djangochannelsrestframework.auth.authtoken_user",
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PERMISSION_CLASSES",
     "DEFAULT_PAGINATION_CLASS",
     "DEFAULT_FILTER_BACKENDS",
+    "TOKEN_AUTHENTICATOR",
 )
 
 
