@@ -38,6 +38,7 @@ from .exceptions import (
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
+from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
@@ -127,6 +128,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             housekeeping.note_exception(exc)
             raise
 
+    @property
+    def channel_receive(self) -> Any:
+        """Channels' read of this consumer's channel-layer inbox, kept alive through layer outages."""
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Any) -> None:
+        self._channel_receive = resilient_receive(self, receive)
+
     # -- connection ------------------------------------------------------------------------------
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
@@ -191,14 +201,25 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                     limit,
                 )
                 raise TooManySubscriptions()
+            await self._join_group(name)
+            self.groups.add(name)
+
+    async def _join_group(self, name: str) -> None:
+        # Twice: after a Redis restart the first command on a pooled connection fails once.
+        error: Exception | None = None
+        for _attempt in (1, 2):
             try:
                 await asyncio.wait_for(
                     self.channel_layer.group_add(name, self.channel_name), api_settings.CHANNEL_LAYER_TIMEOUT
                 )
+                return
+            except asyncio.TimeoutError as exc:
+                error = exc
+                break
             except Exception as exc:
-                logger.warning("Channel layer failed to join group %s: %r", name, exc)
-                raise ChannelLayerUnavailable() from exc
-            self.groups.add(name)
+                error = exc
+        logger.warning("Channel layer failed to join group %s: %r", name, error)
+        raise ChannelLayerUnavailable() from error
 
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""

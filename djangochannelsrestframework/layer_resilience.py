@@ -1,0 +1,61 @@
+"""Surviving a channel-layer outage (Redis stopped and started again) without losing the sockets.
+
+Channels reads a consumer's channel-layer inbox next to its websocket; when Redis goes away that
+read raises and channels ends the consumer, closing the socket.  :func:`resilient_receive` wraps
+the read instead: on an error it logs once, waits (0.5 s doubling to 5 s) and, once the layer
+answers again, re-joins every group of the consumer (a restarted Redis has forgotten them) before
+it reads on.  Messages sent to the groups while the layer was down are lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+logger = logging.getLogger("djangochannelsrestframework")
+
+FIRST_RETRY_DELAY = 0.5
+LONGEST_RETRY_DELAY = 5.0
+
+
+async def _rejoin(consumer: Any) -> None:
+    for group in list(consumer.groups):
+        await consumer.channel_layer.group_add(group, consumer.channel_name)
+
+
+def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+    """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages."""
+    down = False
+
+    async def receive_through_outages() -> Any:
+        nonlocal down
+        delay = FIRST_RETRY_DELAY
+        while True:
+            if down and consumer.groups:
+                try:
+                    await _rejoin(consumer)
+                except Exception:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                    continue
+                logger.warning(
+                    "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
+                )
+                down = False
+            try:
+                message = await receive()
+            except Exception as exc:
+                if not down:
+                    logger.warning(
+                        "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc
+                    )
+                    down = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                continue
+            down = False
+            return message
+
+    return receive_through_outages
