@@ -42,6 +42,7 @@ from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
+from .send_guard import guarded_send
 from .settings import api_settings
 from .user_recheck import recheck_user
 
@@ -137,6 +138,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     def channel_receive(self, receive: Any) -> None:
         self._channel_receive = resilient_receive(self, receive)
 
+    @property
+    def base_send(self) -> Any:
+        """The ASGI send of this socket, giving up on a client that stopped reading (:mod:`.send_guard`)."""
+        return self._base_send
+
+    @base_send.setter
+    def base_send(self, send: Any) -> None:
+        self._base_send = guarded_send(self, send)
+
     # -- connection ------------------------------------------------------------------------------
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
@@ -188,7 +198,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """Join a channel-layer group; it is left automatically on disconnect.
 
         Refused with 429 past ``MAX_SUBSCRIPTIONS_PER_CONNECTION`` groups, and with 503 when the
-        layer fails or does not answer within ``CHANNEL_LAYER_TIMEOUT`` seconds (Redis down)."""
+        layer fails or does not answer within ``SUBSCRIBE_TIMEOUT`` seconds (Redis down)."""
         if name not in self.groups:
             if self.channel_layer is None:
                 raise ImproperlyConfigured(NO_CHANNEL_LAYER_MESSAGE)
@@ -210,7 +220,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for _attempt in (1, 2):
             try:
                 await asyncio.wait_for(
-                    self.channel_layer.group_add(name, self.channel_name), api_settings.CHANNEL_LAYER_TIMEOUT
+                    self.channel_layer.group_add(name, self.channel_name), api_settings.SUBSCRIBE_TIMEOUT
                 )
                 return
             except asyncio.TimeoutError as exc:

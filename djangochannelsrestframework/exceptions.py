@@ -52,7 +52,7 @@ class TooManySubscriptions(APIException):
 
 
 class ChannelLayerUnavailable(APIException):
-    """The channel layer (Redis) did not answer a group join in ``CHANNEL_LAYER_TIMEOUT`` seconds."""
+    """The channel layer (Redis) did not answer a group join in ``SUBSCRIBE_TIMEOUT`` seconds."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Subscriptions are unavailable right now (the channel layer does not answer); try again later."

@@ -90,7 +90,7 @@ async def call(ws, message: dict) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 async def test_subscriptions_survive_a_redis_restart(own_redis, live_server_url, settings):
-    settings.DJANGO_CHANNELS_REST_API = {"CHANNEL_LAYER_TIMEOUT": 2.0}
+    settings.DJANGO_CHANNELS_REST_API = {"SUBSCRIBE_TIMEOUT": 2.0}
     layer = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [("127.0.0.1", own_redis.port)]}}
     item = await database_sync_to_async(Item.objects.create)(name="a")
     other = await database_sync_to_async(Item.objects.create)(name="b")

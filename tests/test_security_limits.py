@@ -177,7 +177,7 @@ async def test_group_names_from_client_input_cannot_reach_other_groups():
 
 async def test_subscribing_while_the_channel_layer_is_down_is_a_503_and_other_actions_answer(settings, caplog):
     """Redis unreachable (nothing listens on the port): a clear reply, no hang, the socket stays usable."""
-    settings.DJANGO_CHANNELS_REST_API = {"CHANNEL_LAYER_TIMEOUT": 1.0}
+    settings.DJANGO_CHANNELS_REST_API = {"SUBSCRIBE_TIMEOUT": 1.0}
     dead = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [("127.0.0.1", 1)]}}
     item = await run(lambda: Item.objects.create(name="a"))
     with override_settings(CHANNEL_LAYERS={"default": dead}):
