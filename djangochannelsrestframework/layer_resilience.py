@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,12 +26,26 @@ async def _rejoin(consumer: Any) -> None:
         await consumer.channel_layer.group_add(group, consumer.channel_name)
 
 
+def _forget_inbox(consumer: Any) -> None:
+    """Drop the layer's local buffer of a consumer that stops reading (channels_redis 4 keeps an
+    empty queue per closed channel when the read is cancelled while it holds the receive lock)."""
+    buffers = getattr(consumer.channel_layer, "receive_buffer", None)
+    if isinstance(buffers, dict):
+        queue = buffers.get(consumer.channel_name)
+        if queue is not None and queue.empty():
+            del buffers[consumer.channel_name]
+
+
 def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
-    """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages."""
+    """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
+
+    Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
     down = False
+    consumer_ref = weakref.ref(consumer)
 
     async def receive_through_outages() -> Any:
         nonlocal down
+        consumer = consumer_ref()
         delay = FIRST_RETRY_DELAY
         while True:
             if down and consumer.groups:
@@ -46,6 +61,9 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
                 down = False
             try:
                 message = await receive()
+            except asyncio.CancelledError:
+                _forget_inbox(consumer)
+                raise
             except Exception as exc:
                 if not down:
                     logger.warning(

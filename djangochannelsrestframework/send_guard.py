@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,8 +38,11 @@ class SlowClient(StopConsumer):
 
 
 def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """``send`` (the consumer's ASGI send) with the ``SEND_TIMEOUT`` bound on frames."""
+    """``send`` (the consumer's ASGI send) with the ``SEND_TIMEOUT`` bound on frames.
+
+    Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
     abandoned = False
+    consumer_ref = weakref.ref(consumer)
 
     async def send_or_give_up(message: dict[str, Any]) -> None:
         nonlocal abandoned
@@ -52,6 +56,9 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
             await _within(send(message), timeout)
         except asyncio.TimeoutError:
             abandoned = True
+            consumer = consumer_ref()
+            if consumer is None:
+                return
             logger.warning(
                 "Closing %s with %d: the client read nothing for %s s",
                 consumer.channel_name,
