@@ -45,7 +45,7 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
 
     async def receive_through_outages() -> Any:
         nonlocal down
-        consumer = consumer_ref()
+        consumer: Any = consumer_ref()
         delay = FIRST_RETRY_DELAY
         while True:
             if down and consumer.groups:

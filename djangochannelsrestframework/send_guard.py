@@ -3,11 +3,13 @@
 A server with flow control (uvicorn) stops accepting a socket's frames once its write buffer is
 over the high-water mark (64 KiB); the consumer's next send then waits.  :func:`guarded_send`
 gives such a send ``SEND_TIMEOUT`` seconds: past it the client is taken as gone, the socket is
-closed with :data:`SLOW_CLIENT_CLOSE_CODE`, the consumer leaves its groups and stops, and nothing
-more is queued for it.  Per socket the server then holds at most its write buffer, the frame
-being sent and the channel layer's per-channel capacity (messages beyond it are dropped by the
-layer for that channel only).  Daphne has no flow control: its sends never wait, so this bound
-needs uvicorn (or another server that applies back-pressure).
+closed with :data:`SLOW_CLIENT_CLOSE_CODE` (the close frame goes out behind the unread data), the
+consumer leaves its groups and cancels its detached tasks, and every later send is dropped, until
+the server reports the disconnection (the client reads again, or the server's ping timeout).
+Per socket the server then holds at most its write buffer, the frame being sent and the channel
+layer's per-channel capacity (messages beyond it are dropped by the layer for that channel only).
+Daphne has no flow control: its sends never wait, so this bound needs uvicorn (or another server
+that applies back-pressure).
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.exceptions import StopConsumer
-
 from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -31,10 +31,6 @@ SLOW_CLIENT_CLOSE_CODE = 4408
 
 #: Close frames still waiting for their client (kept referenced until they are sent or fail).
 _closing: set[asyncio.Future[None]] = set()
-
-
-class SlowClient(StopConsumer):
-    """Ends a consumer whose client stopped reading."""
 
 
 def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
@@ -66,7 +62,6 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
                 timeout,
             )
             await _abandon(consumer, send)
-            raise SlowClient() from None
 
     return send_or_give_up
 
