@@ -26,9 +26,31 @@ from tests.app.models import Item  # noqa: E402
 from tests.load.consumers import LoadConsumer  # noqa: E402
 
 
+def trace_memory() -> None:
+    """With DCRF_LOAD_TRACEMALLOC=1, each SIGUSR1 prints (stderr) what grew since the previous one."""
+    import gc
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(12)
+    previous: list[tracemalloc.Snapshot] = []
+
+    def report(*args: object) -> None:
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot()
+        if previous:
+            for stat in snapshot.compare_to(previous[-1], "traceback")[:5]:
+                print(stat, *stat.traceback.format()[-8:], sep="\n  ", file=sys.stderr, flush=True)
+        previous[:] = [snapshot]
+
+    signal.signal(signal.SIGUSR1, report)
+
+
 def serve(port: int) -> None:
     import uvicorn
 
+    if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1":
+        trace_memory()
     uvicorn.run(LoadConsumer.as_asgi(), host="127.0.0.1", port=port, log_level="warning", lifespan="off", backlog=4096)
 
 

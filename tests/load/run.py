@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -90,6 +91,10 @@ class Cluster:
         return f"ws://127.0.0.1:{self.ports[n % len(self.ports)]}/ws/"
 
     def memory(self) -> list[int]:
+        if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1":
+            for server in self.servers:
+                server.send_signal(signal.SIGUSR1)
+            time.sleep(3)
         return [rss_kib(server.pid) for server in self.servers]
 
     def stop(self) -> None:
@@ -225,7 +230,7 @@ async def main(args: argparse.Namespace) -> int:
             await asyncio.sleep(3)  # closed sockets' consumers finish
             outcome["rss_kib_after_close"] = memory = cluster.memory()
             outcome["memory_within_10_percent"] = all(m <= b * 1.10 for m, b in zip(memory, baseline))
-            ok = ok and outcome["failure_count"] == 0 and outcome["memory_within_10_percent"]
+            ok = ok and outcome["failure_count"] == 0 and (outcome["memory_within_10_percent"] or not args.check_memory)
             report["rounds"].append(outcome)
             print(json.dumps(outcome), flush=True)
         report["ok"] = ok
@@ -242,6 +247,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--objects", type=int, default=20)
     parser.add_argument("--updates", type=int, default=10, help="commits per object and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-memory-check", dest="check_memory", action="store_false", help="report memory, do not fail on it"
+    )
     return parser.parse_args(argv)
 
 
