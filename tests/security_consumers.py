@@ -53,7 +53,7 @@ class PermittedItemConsumer(ItemInstanceConsumer):
 
 
 class RoomConsumer(AsyncAPIConsumer):
-    """Item changes by name, where the group a client joins is exactly the ``room`` it sends."""
+    """Item changes by pk, where the group a client joins is exactly the ``room`` it sends."""
 
     permission_classes = (permissions.AllowAny,)
 
@@ -63,7 +63,7 @@ class RoomConsumer(AsyncAPIConsumer):
 
     @item_rooms.groups_for_signal
     def item_rooms(self, instance: Item, **kwargs: Any) -> Any:
-        yield instance.name
+        yield str(instance.pk)
 
     @item_rooms.groups_for_consumer
     def item_rooms(self, room: Any = None, consumer: Any = None, **kwargs: Any) -> Any:
@@ -77,3 +77,7 @@ class RoomConsumer(AsyncAPIConsumer):
     async def join(self, room: Any) -> tuple[list[str], int]:
         groups = await self.item_rooms.subscribe(room=room)
         return groups, 201
+
+
+# The groups name the row by primary key only: saves need not read the old row back.
+RoomConsumer.item_rooms.groups_from_pk_only = True

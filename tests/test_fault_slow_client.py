@@ -18,6 +18,8 @@ from tests.envelope import reply
 
 CHUNK = "x" * 100_000
 
+pytestmark = pytest.mark.django_db(transaction=True)  # connection housekeeping may close connections
+
 
 class FloodConsumer(AsyncAPIConsumer):
     """Sends many large frames; a client that does not read fills the server's buffers."""

@@ -66,6 +66,12 @@ def own_parameters(consumer_class: Any, action: str) -> list[str]:
     ]
 
 
+def accepts_pk(consumer_class: Any, action: str) -> bool:
+    method = inspect.unwrap(getattr(consumer_class, consumer_class.available_actions[action]))
+    parameters = inspect.signature(method).parameters
+    return "pk" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
 def frames_for(consumer_class: Any) -> Any:
     actions = sorted(consumer_class.available_actions)
     names = st.sampled_from([*actions, "__init__", "dispatch", "reply", "add_group", "UPDATE"]) | st.text(max_size=8)
@@ -76,7 +82,8 @@ def frames_for(consumer_class: Any) -> Any:
         if body["action"] in actions and draw(st.booleans()):  # the action's own parameters, plausible values
             for key in own_parameters(consumer_class, body["action"]):
                 body[key] = draw(small_ids | st.text(max_size=4))
-            body["pk"] = draw(st.integers(1, 5))
+            if accepts_pk(consumer_class, body["action"]):
+                body["pk"] = draw(st.integers(1, 5))
             body["request_id"] = draw(st.integers(0, 9))
         for key in draw(st.lists(st.sampled_from(ARGUMENTS), max_size=4, unique=True)):
             body[key] = draw(small_ids | json_values)

@@ -137,14 +137,14 @@ async def test_group_names_from_client_input_cannot_reach_other_groups():
         instance_group,  # another observer's group, hashed
         instance_group.removeprefix("DCRF-"),
         f"{ItemInstanceConsumer.handle_instance_change._stable_observer_id}-handle.instance.change-model-app.item-pk-{item.pk}",
-        "target ",
-        "TARGET",
-        "*-ModelObserver-tests.security_consumers.item_rooms-target",
+        f"{item.pk} ",
+        f"0{item.pk}",
+        f"*-ModelObserver-tests.security_consumers.item_rooms-{item.pk}",
         room_of_target,
         "x" * 5000,
         "new\nline and spaces \u00e9\u4e2d",
-        ["target"],
-        {"room": "target"},
+        [item.pk],
+        {"room": item.pk},
         None,
     ]
     watcher = await connect(ItemInstanceConsumer)
