@@ -12,6 +12,7 @@ arguments get a 4xx reply, and server bugs a 500 reply (the traceback goes to th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 from collections.abc import Coroutine, Iterable
@@ -30,15 +31,21 @@ from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
     SERVER_ERROR_MESSAGE,
     ActionMissingException,
+    ChannelLayerUnavailable,
     InvalidActionResult,
     MessageTooLarge,
     TooManyDetachedTasks,
+    TooManySubscriptions,
     errors_for_exception,
 )
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
+from .layer_resilience import resilient_receive
+from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .permissions import AllowAny, _instantiate, call_permission
+from .send_guard import guarded_send
 from .settings import api_settings
+from .user_recheck import recheck_user
 
 logger = logging.getLogger("djangochannelsrestframework")
 
@@ -107,6 +114,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self._dispatch_lock = asyncio.Lock()
         self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
         self._fanout_closed = False
+        self._user_slot: tuple[type[Any], Any] | None = None  # counted by MAX_CONNECTIONS_PER_USER
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -137,6 +145,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             raise ValueError(f"No handler for message type {message['type']}")
         if housekeeping.needed(self.connection_housekeeping_interval):
             await housekeeping.run()
+        if not message["type"].startswith("websocket."):
+            await recheck_user(self.scope, message)  # an event: deliver it as the user is now
         try:
             await handler(message)
         except StopConsumer:
@@ -144,6 +154,24 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         except Exception as exc:
             housekeeping.note_exception(exc)
             raise
+
+    @property
+    def channel_receive(self) -> Any:
+        """Channels' read of this consumer's channel-layer inbox, kept alive through layer outages."""
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Any) -> None:
+        self._channel_receive = resilient_receive(self, receive)
+
+    @property
+    def base_send(self) -> Any:
+        """The ASGI send of this socket, giving up on a client that stopped reading (:mod:`.send_guard`)."""
+        return self._base_send
+
+    @base_send.setter
+    def base_send(self, send: Any) -> None:
+        self._base_send = guarded_send(self, send)
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -159,6 +187,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if not allowed:
             await self.close()
             return
+        key = user_key(self.scope)
+        if not acquire(key):
+            limit = api_settings.MAX_CONNECTIONS_PER_USER
+            await self.accept()
+            await self.reply(action="connect", errors=[TOO_MANY_CONNECTIONS_MESSAGE.format(limit=limit)], status=429)
+            await self.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE)
+            return
+        self._user_slot = key
         try:
             await super().websocket_connect(message)
         except PermissionDenied:
@@ -183,21 +219,65 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         from .observer.delivery import leave_all
 
         await leave_all(self)
+        release(self._user_slot)
+        self._user_slot = None
         await super().websocket_disconnect(message)
 
     async def add_group(self, name: str) -> None:
-        """Join a channel-layer group; it is left automatically on disconnect."""
+        """Join a channel-layer group; it is left automatically on disconnect.
+
+        Refused with 429 past ``MAX_SUBSCRIPTIONS_PER_CONNECTION`` groups, and with 503 when the
+        layer fails or does not answer within ``SUBSCRIBE_TIMEOUT`` seconds (Redis down)."""
         if name not in self.groups:
             if self.channel_layer is None:
                 raise ImproperlyConfigured(NO_CHANNEL_LAYER_MESSAGE)
+            limit = api_settings.MAX_SUBSCRIPTIONS_PER_CONNECTION
+            if limit is not None and len(self.groups) >= limit:
+                logger.warning(
+                    "Refusing a subscription of %s: %d groups joined, the limit is %d",
+                    self.channel_name,
+                    len(self.groups),
+                    limit,
+                )
+                raise TooManySubscriptions()
             if name.startswith("DCRF-"):  # an observer's group: joined once per process
-                from .observer.delivery import fanout_for
-
-                self.groups.add(name)
-                await fanout_for(self.channel_layer).join(name, self)
+                await self._join_observer_group(name)
                 return
-            await self.channel_layer.group_add(name, self.channel_name)
+            await self._join_group(name)
             self.groups.add(name)
+
+    async def _join_observer_group(self, name: str) -> None:
+        """Join an observer group through the process fan-out (observer/delivery.py), within
+        ``SUBSCRIBE_TIMEOUT``; a failing channel layer is a 503, as for any group."""
+        from .observer.delivery import fanout_for
+
+        fanout = fanout_for(self.channel_layer)
+        self.groups.add(name)
+        try:
+            await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+        except Exception as exc:
+            self.groups.discard(name)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+            logger.warning("Channel layer failed to join group %s: %r", name, exc)
+            raise ChannelLayerUnavailable() from exc
+
+    async def _join_group(self, name: str) -> None:
+        # Twice: after a Redis restart the first command on a pooled connection fails once.
+        error: Exception | None = None
+        for _attempt in (1, 2):
+            try:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(name, self.channel_name), api_settings.SUBSCRIBE_TIMEOUT
+                )
+                return
+            except asyncio.TimeoutError as exc:
+                error = exc
+                break
+            except Exception as exc:
+                error = exc
+        logger.warning("Channel layer failed to join group %s: %r", name, error)
+        raise ChannelLayerUnavailable() from error
 
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""
@@ -278,6 +358,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 raise ParseError("Binary frames are not supported; send a JSON object as a text frame.")
             limit = api_settings.MAX_MESSAGE_SIZE
             if limit is not None and len(text_data) > limit:  # None: no limit
+                logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
                 content = await self.decode_json(text_data)
@@ -416,6 +497,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         limit = api_settings.MAX_DETACHED_TASKS
         if limit is not None and len(self._detached_request_ids) >= limit:
             coroutine.close()
+            logger.warning("Refusing detached task %r: %d running, the limit is %d", function_name, limit, limit)
             raise TooManyDetachedTasks()
         task = asyncio.ensure_future(coroutine)
         self.detached_tasks[function_name].append(task)

@@ -43,6 +43,30 @@ class TooManyDetachedTasks(APIException):
     default_code = "too_many_detached_tasks"
 
 
+class TooManySubscriptions(APIException):
+    """The connection already joined ``MAX_SUBSCRIPTIONS_PER_CONNECTION`` groups."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many subscriptions on this connection; unsubscribe from something first."
+    default_code = "too_many_subscriptions"
+
+
+class ChannelLayerUnavailable(APIException):
+    """The channel layer (Redis) did not answer a group join in ``SUBSCRIBE_TIMEOUT`` seconds."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Subscriptions are unavailable right now (the channel layer does not answer); try again later."
+    default_code = "channel_layer_unavailable"
+
+
+class AuthenticationFailed(APIException):
+    """A token sent to authenticate a connection is unknown or belongs to an inactive user."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Invalid token."
+    default_code = "authentication_failed"
+
+
 def format_errors(errors: Any) -> list[Any]:
     """Shape an exception's detail as the ``errors`` list of a reply."""
     if isinstance(errors, list):

@@ -38,6 +38,19 @@ DEFAULTS: dict[str, Any] = {
     # Throttles every consumer asks before each action (see throttling.py), and their rates by scope.
     "DEFAULT_THROTTLE_CLASSES": (),
     "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "connection": None, "connect": None},
+    # Channel-layer groups (distinct subscribed targets) one connection may join; more get 429.
+    "MAX_SUBSCRIPTIONS_PER_CONNECTION": 1000,
+    # Open connections of one authenticated user in one server process; more are closed with 4429.
+    "MAX_CONNECTIONS_PER_USER": 100,
+    # Seconds a group join may wait for the channel layer before the client gets a 503 reply.
+    "SUBSCRIBE_TIMEOUT": 5.0,
+    # Reload the connection's user from the database before each subscription event, so a
+    # deactivated user or a revoked permission stops deliveries at the next event.
+    "RECHECK_USER_ON_EVENT": True,
+    # Seconds one frame may wait for a client that stopped reading before its socket is closed (4408).
+    "SEND_TIMEOUT": 30.0,
+    # Callable (import string) turning a token into a user or None (see djangochannelsrestframework.auth).
+    "TOKEN_AUTHENTICATOR": "djangochannelsrestframework.auth.authtoken_user",
 }
 
 IMPORT_STRINGS: tuple[str, ...] = (
@@ -45,6 +58,7 @@ IMPORT_STRINGS: tuple[str, ...] = (
     "DEFAULT_PAGINATION_CLASS",
     "DEFAULT_FILTER_BACKENDS",
     "DEFAULT_THROTTLE_CLASSES",
+    "TOKEN_AUTHENTICATOR",
 )
 
 

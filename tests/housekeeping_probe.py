@@ -5,7 +5,8 @@ no-op, so they cannot show it), sends it actions over a websocket and prints one
 replies, each with the PostgreSQL backend pid that served its query.
 
 Usage: ``python tests/housekeeping_probe.py SCENARIO`` with SCENARIO one of ``max_age``,
-``killed_async``, ``killed_sync``, ``sync_max_age``.
+``killed_async``, ``killed_sync``, ``sync_max_age``, ``killed_mid_sync``, ``killed_mid_async``
+(the backend is killed while the action's query runs).
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ def backend_pid() -> int:
         return int(cursor.fetchone()[0])
 
 
+#: The backend pid of the slow query running now (set by the ``slow_*`` actions).
+RUNNING_PID: list[int] = []
+
+
+def slow_query() -> None:
+    RUNNING_PID.append(backend_pid())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(10)")
+
+
 class ProbeConsumer(AsyncAPIConsumer):
     """One async action using Django's async ORM (no housekeeping of its own) and one sync action."""
 
@@ -60,6 +71,16 @@ class ProbeConsumer(AsyncAPIConsumer):
     @action()
     def sync_orm(self, **kwargs: Any) -> tuple[Any, int]:
         return {"pid": backend_pid(), "count": Item.objects.count()}, 200
+
+    @action()
+    def slow_sync(self, **kwargs: Any) -> tuple[Any, int]:
+        slow_query()
+        return {"pid": None}, 200
+
+    @action()
+    async def slow_async(self, **kwargs: Any) -> tuple[Any, int]:
+        await sync_to_async(slow_query)()
+        return {"pid": None}, 200
 
 
 def ensure_table() -> None:
@@ -112,6 +133,22 @@ async def run_scenario(ws: Any) -> list[dict[str, Any]]:
         first = await call(name)
         await sync_to_async(terminate)(first["data"]["pid"])
         for _ in range(3):
+            await call(name)
+    elif SCENARIO in ("killed_mid_sync", "killed_mid_async"):
+        name = "sync_orm" if SCENARIO == "killed_mid_sync" else "async_orm"
+        await call(name)
+        await ws.send(json.dumps({"action": "slow_" + name.split("_")[0], "request_id": "slow"}))
+        for _ in range(200):
+            if RUNNING_PID:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # inside pg_sleep
+        started = time.monotonic()
+        await asyncio.to_thread(terminate, RUNNING_PID[0])  # not the busy thread-sensitive thread
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        replies.append({"status": reply["response_status"], "pid": None, "errors": reply["errors"]})
+        replies.append({"status": 0, "pid": None, "seconds": round(time.monotonic() - started, 1)})
+        for _ in range(2):
             await call(name)
     return replies
 

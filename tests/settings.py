@@ -11,6 +11,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "rest_framework",
+    "rest_framework.authtoken",
     "channels",
     "djangochannelsrestframework",
     "djangochannelsrestframework.browsable",

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import channels
 from channels.layers import InMemoryChannelLayer
 
+from ..layer_resilience import idle_read_timeout
+
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
 
@@ -172,6 +174,10 @@ class ProcessFanout:
                 self._receiving = True
                 try:
                     message = await self.layer.receive(self.channel)
+                except Exception as exc:
+                    if idle_read_timeout(exc):
+                        continue  # a quiet channel, not a failing layer: read again
+                    raise
                 finally:
                     self._receiving = False
                 await self.deliver(message)

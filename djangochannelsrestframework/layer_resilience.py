@@ -1,0 +1,94 @@
+"""Surviving a channel-layer outage (Redis stopped and started again) without losing the sockets.
+
+Channels reads a consumer's channel-layer inbox next to its websocket; when Redis goes away that
+read raises and channels ends the consumer, closing the socket.  :func:`resilient_receive` wraps
+the read instead: on an error it logs once, waits (0.5 s doubling to 5 s) and, once the layer
+answers again, re-joins every group of the consumer (a restarted Redis has forgotten them) before
+it reads on.  Messages sent to the groups while the layer was down are lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+logger = logging.getLogger("djangochannelsrestframework")
+
+FIRST_RETRY_DELAY = 0.5
+LONGEST_RETRY_DELAY = 5.0
+
+
+async def _rejoin(consumer: Any) -> None:
+    for group in list(consumer.groups):
+        if group.startswith("DCRF-"):
+            continue  # observer groups are the process channel's: the fan-out re-joins those itself
+        await consumer.channel_layer.group_add(group, consumer.channel_name)
+
+
+def idle_read_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is redis-py's read timeout on an idle blocking read.
+
+    redis-py 8 gives connections a 5 s ``socket_timeout`` by default, and channels_redis waits on
+    its blocking pop for 5 s too: on a quiet socket the client's timeout may fire first.  Nothing
+    is lost (the pop never happened), so the read is simply made again.
+    """
+    kind = type(exc)
+    return kind.__name__ == "TimeoutError" and kind.__module__.startswith("redis")
+
+
+def _forget_inbox(consumer: Any) -> None:
+    """Drop the layer's local buffer of a consumer that stops reading (channels_redis 4 keeps an
+    empty queue per closed channel when the read is cancelled while it holds the receive lock)."""
+    buffers = getattr(consumer.channel_layer, "receive_buffer", None)
+    if isinstance(buffers, dict):
+        queue = buffers.get(consumer.channel_name)
+        if queue is not None and queue.empty():
+            del buffers[consumer.channel_name]
+
+
+def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+    """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
+
+    Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
+    down = False
+    consumer_ref = weakref.ref(consumer)
+
+    async def receive_through_outages() -> Any:
+        nonlocal down
+        consumer: Any = consumer_ref()
+        delay = FIRST_RETRY_DELAY
+        while True:
+            if down and consumer.groups:
+                try:
+                    await _rejoin(consumer)
+                except Exception:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                    continue
+                logger.warning(
+                    "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
+                )
+                down = False
+            try:
+                message = await receive()
+            except asyncio.CancelledError:
+                _forget_inbox(consumer)
+                raise
+            except Exception as exc:
+                if idle_read_timeout(exc):
+                    continue  # nothing arrived within the socket timeout: read again, the layer is fine
+                if not down:
+                    logger.warning(
+                        "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc
+                    )
+                    down = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                continue
+            down = False
+            return message
+
+    return receive_through_outages

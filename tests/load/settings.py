@@ -1,0 +1,18 @@
+"""Settings of the load test's processes: PostgreSQL, and a Redis channel layer under a prefix of the run."""
+
+import os
+
+from tests.settings_services import *  # noqa: F403
+from tests.settings_services import REDIS_PREFIX
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [("127.0.0.1", int(os.environ.get("DCRF_LOAD_REDIS_PORT", "6379")))],
+            "prefix": os.environ.get("DCRF_LOAD_PREFIX", REDIS_PREFIX + "-load"),
+            "capacity": 1000,
+        },
+    }
+}
+DJANGO_CHANNELS_REST_API = {"MAX_CONNECTIONS_PER_USER": None}
