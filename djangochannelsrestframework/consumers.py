@@ -253,14 +253,21 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
         fanout = fanout_for(self.channel_layer)
         self.groups.add(name)
-        try:
-            await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-        except Exception as exc:
-            self.groups.discard(name)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-            logger.warning("Channel layer failed to join group %s: %r", name, exc)
-            raise ChannelLayerUnavailable() from exc
+        error: Exception | None = None
+        for _attempt in (1, 2):  # as _join_group: a pooled connection fails once after a Redis restart
+            try:
+                await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+                return
+            except asyncio.TimeoutError as exc:
+                error = exc
+                break
+            except Exception as exc:
+                error = exc
+        self.groups.discard(name)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+        logger.warning("Channel layer failed to join group %s: %r", name, error)
+        raise ChannelLayerUnavailable() from error
 
     async def _join_group(self, name: str) -> None:
         # Twice: after a Redis restart the first command on a pooled connection fails once.
