@@ -16,6 +16,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -123,7 +124,14 @@ def _in_sync_to_async_thread() -> bool:
     )
 
 
-def listened_groups(groups: set[str]) -> set[str]:
+def nothing_listened() -> bool:
+    """Whether no group at all has a member: with channels' in-process ``InMemoryChannelLayer``
+    a change then has nobody to reach, whatever its groups.  ``False`` for other layers."""
+    layer = get_channel_layer()
+    return isinstance(layer, InMemoryChannelLayer) and not layer.groups
+
+
+def listened_groups(groups: AbstractSet[str]) -> AbstractSet[str]:
     """``groups`` without those known to have no member: with channels' in-process
     ``InMemoryChannelLayer`` a send to an empty group reaches nobody, so it need not be built.
     Other layers keep their membership elsewhere; every group counts as listened to."""

@@ -9,8 +9,11 @@ inside it.  Loading rows costs nothing extra: no ``post_init`` receiver is conne
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from enum import Enum
 from typing import Any
 from uuid import uuid4
@@ -21,7 +24,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from rest_framework.serializers import BaseSerializer
 
 from ..serializer_plans import serializer_data
-from .base_observer import BaseObserver, listened_groups, logger, send_to_groups
+from .base_observer import BaseObserver, listened_groups, logger, nothing_listened, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
 _STATES_ATTR = "_dcrf_observer_states"
@@ -77,7 +80,7 @@ class _Row:
 
     __slots__ = ("events", "observer", "old_groups")
 
-    def __init__(self, observer: ModelObserver, old_groups: set[str] | None) -> None:
+    def __init__(self, observer: ModelObserver, old_groups: AbstractSet[str] | None) -> None:
         self.observer = observer
         self.old_groups = old_groups
         self.events: list[_Event] = []
@@ -86,7 +89,8 @@ class _Row:
 class _CommitBatch:
     """Events queued on one connection until its outermost transaction commits."""
 
-    def __init__(self) -> None:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
         self.rows: dict[tuple[Any, Any], _Row] = {}
         self.scopes: dict[tuple[Any, ...], _Scope] = {}
         self.flush_hook = self.flush
@@ -100,11 +104,10 @@ class _CommitBatch:
         return scope
 
     def flush(self) -> None:
-        connection_batches = [
-            c for c in connections.all(initialized_only=True) if getattr(c, _BATCH_ATTR, None) is self
-        ]
-        for connection in connection_batches:
-            setattr(connection, _BATCH_ATTR, None)
+        if getattr(self.connection, _BATCH_ATTR, None) is self:
+            setattr(self.connection, _BATCH_ATTR, None)
+        if nothing_listened():
+            return
         messages: list[dict[str, Any]] = []
         batched: dict[ModelObserver, list[tuple[Any, str]]] = {}
         for (_, pk), row in self.rows.items():
@@ -147,17 +150,95 @@ def _live_batch(connection: Any) -> _CommitBatch | None:
 def _batch_for(connection: Any) -> _CommitBatch:
     batch: _CommitBatch | None = getattr(connection, _BATCH_ATTR, None)
     if batch is None or not _hooks_end_with(connection, batch.flush_hook):
-        batch = _CommitBatch()
+        batch = _CommitBatch(connection)
         setattr(connection, _BATCH_ATTR, batch)
         # Registered outside every savepoint (empty set), so only a full rollback discards it.
         connection.run_on_commit.append((set(), batch.flush_hook, False))
     return batch
 
 
+class _Dispatch(threading.local):
+    """The instance whose signal this thread's :class:`_ModelReceivers` is handing to the model's
+    observers, and its snapshot once one of them took it: one copy per change, not per observer."""
+
+    instance: Model | None = None
+    snapshot: Model | None = None
+
+
+_dispatch = _Dispatch()
+
+
 def _snapshot(instance: Model) -> Model:
     """A copy holding the field values of this moment (later in-memory edits and ``delete()``'s
     clearing of the pk do not reach it)."""
-    return copy.copy(instance)
+    if _dispatch.instance is not instance:
+        return copy.copy(instance)
+    snapshot = _dispatch.snapshot
+    if snapshot is None:
+        snapshot = _dispatch.snapshot = copy.copy(instance)
+    return snapshot
+
+
+class _ModelReceivers:
+    """The one receiver per signal that all observers of one model share.
+
+    Django's dispatch costs about as much per connected receiver (a weak method to resolve, a
+    keyword call) as an observer's own work when nobody listens; one receiver looping over the
+    model's observers pays it once per save instead of once per observer.  Observers are held
+    weakly, as Django holds receivers."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.observers: list[weakref.ref[ModelObserver]] = []
+        # Reentrant: a dead observer's callback may run inside add() when it triggers a collection.
+        self._lock = threading.RLock()
+        pre_save.connect(self.pre_save, sender=model, weak=False)
+        post_save.connect(self.post_save, sender=model, weak=False)
+        pre_delete.connect(self.pre_delete, sender=model, weak=False)
+        post_delete.connect(self.post_delete, sender=model, weak=False)
+
+    def add(self, observer: ModelObserver) -> None:
+        with self._lock:
+            if not any(ref() is observer for ref in self.observers):
+                self.observers = [*self.observers, weakref.ref(observer, self._forget)]
+
+    def _forget(self, dead: weakref.ref[ModelObserver]) -> None:
+        with self._lock:
+            self.observers = [ref for ref in self.observers if ref is not dead]
+
+    def pre_save(self, **kwargs: Any) -> None:
+        self._notify("pre_save_receiver", kwargs)
+
+    def post_save(self, **kwargs: Any) -> None:
+        self._notify("post_save_receiver", kwargs)
+
+    def pre_delete(self, **kwargs: Any) -> None:
+        self._notify("pre_delete_receiver", kwargs)
+
+    def post_delete(self, **kwargs: Any) -> None:
+        self._notify("post_delete_receiver", kwargs)
+
+    def _notify(self, receiver: str, kwargs: dict[str, Any]) -> None:
+        outer = _dispatch.instance, _dispatch.snapshot
+        _dispatch.instance, _dispatch.snapshot = kwargs.get("instance"), None
+        try:
+            for ref in self.observers:
+                observer = ref()
+                if observer is not None:
+                    getattr(observer, receiver)(**kwargs)
+        finally:
+            _dispatch.instance, _dispatch.snapshot = outer
+
+
+_receivers: dict[type[Model], _ModelReceivers] = {}
+_receivers_lock = threading.Lock()
+
+
+def _receivers_of(model: type[Model]) -> _ModelReceivers:
+    with _receivers_lock:
+        receivers = _receivers.get(model)
+        if receivers is None:
+            receivers = _receivers[model] = _ModelReceivers(model)
+        return receivers
 
 
 class ModelObserver(BaseObserver):
@@ -186,6 +267,8 @@ class ModelObserver(BaseObserver):
         #: evaluate a whole committed batch with one query.
         self.batch_changes = False
         self._model_cls: type[Model] | None = None
+        self._model_label: str | None = None
+        self._static_groups: frozenset[str] | None = None
         self.model_cls = model_cls
 
     @property
@@ -196,24 +279,25 @@ class ModelObserver(BaseObserver):
     def model_cls(self, value: type[Model]) -> None:
         was_unset = self._model_cls is None
         self._model_cls = value
+        self._model_label = None
+        self._static_groups = None
         if was_unset:
             self._connect()
 
     @property
     def model_label(self) -> str:
         """``app_label.modelname`` with ``_`` turned into ``.``."""
-        meta = self._model_cls._meta  # type: ignore[union-attr]
-        return f"{meta.app_label}.{meta.object_name}".lower().replace("_", ".")
+        label = self._model_label
+        if label is None:
+            meta = self._model_cls._meta  # type: ignore[union-attr]
+            label = self._model_label = f"{meta.app_label}.{meta.object_name}".lower().replace("_", ".")
+        return label
 
     def _connect(self) -> None:
-        uid = str(id(self))
         model = self._model_cls
         if model is None:
             return
-        pre_save.connect(self.pre_save_receiver, sender=model, dispatch_uid=uid)
-        post_save.connect(self.post_save_receiver, sender=model, dispatch_uid=uid)
-        pre_delete.connect(self.pre_delete_receiver, sender=model, dispatch_uid=uid)
-        post_delete.connect(self.post_delete_receiver, sender=model, dispatch_uid=uid)
+        _receivers_of(model).add(self)
         if self.many_to_many:
             warnings.warn(
                 "Deleting an object related through a many-to-many field sends no m2m_changed signal, "
@@ -240,7 +324,23 @@ class ModelObserver(BaseObserver):
     def _groups_of(self, instance: Model | None) -> set[str]:
         if instance is None:
             return set()
-        return set(self.group_names_for_signal(instance=instance))
+        return set(self._signal_groups(instance))
+
+    def _signal_groups(self, instance: Model | None = None) -> frozenset[str]:
+        """The groups a change of ``instance`` is published to, not to be modified: computed once
+        when they cannot depend on the instance (no groups hook, default group names)."""
+        if self._group_names_for_signal is None:
+            static = self._static_groups
+            if static is not None:
+                return static
+            cls = type(self)
+            if (
+                cls.group_names is ModelObserver.group_names
+                and cls.group_names_for_signal is BaseObserver.group_names_for_signal
+            ):
+                static = self._static_groups = frozenset(self.group_names_for_signal(instance=instance))
+                return static
+        return frozenset(self.group_names_for_signal(instance=instance))
 
     # -- per-instance state ----------------------------------------------------------------------
 
@@ -257,7 +357,8 @@ class ModelObserver(BaseObserver):
 
     def _track_state(self, instance: Model, action: Action, connection: Any) -> None:
         """Move a state :meth:`get_observer_state` handed out to the groups of this change, on commit."""
-        state = instance._state.__dict__.get(_STATES_ATTR, {}).get(self.id)
+        states = instance._state.__dict__.get(_STATES_ATTR)
+        state = states.get(self.id) if states else None
         if state is None:
             return
         groups = set() if action is Action.DELETE else self._groups_of(instance)
@@ -285,19 +386,19 @@ class ModelObserver(BaseObserver):
         try:
             model = type(instance)
             previous = model._base_manager.using(using).filter(pk=instance.pk).first()
-            old_groups = self._groups_of(previous)
+            old_groups = self._signal_groups(previous) if previous is not None else frozenset()
         except Exception:
             logger.exception("Observer %s could not read the previous state of %r", self.func.__name__, instance)
-            old_groups = set()
+            old_groups = frozenset()
         instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = old_groups
 
     def pre_delete_receiver(self, instance: Model, using: str = "default", **kwargs: Any) -> None:
         if self.groups_depend_on_instance:
             try:
-                groups = self._groups_of(instance)
+                groups = self._signal_groups(instance)
             except Exception:
                 logger.exception("Observer %s could not name the groups of %r", self.func.__name__, instance)
-                groups = set()
+                groups = frozenset()
             instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = groups
 
     def post_save_receiver(self, instance: Model, created: bool, using: str = "default", **kwargs: Any) -> None:
@@ -344,13 +445,13 @@ class ModelObserver(BaseObserver):
         except Exception:
             logger.exception("Observer %s failed to record a %s of %r", self.func.__name__, action.value, instance)
 
-    def _take_old_groups(self, instance: Model, action: Action) -> set[str] | None:
+    def _take_old_groups(self, instance: Model, action: Action) -> AbstractSet[str] | None:
         stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)
-        if stash is not None and self.id in stash:
+        if stash and self.id in stash:
             return stash.pop(self.id)  # type: ignore[no-any-return]
         if action is Action.CREATE or not self.groups_depend_on_instance or self.groups_from_pk_only:
             return None
-        return self._groups_of(instance)
+        return self._signal_groups(instance)
 
     def _groups_fixed_by_pk(self, first: Model, last: Model) -> bool:
         """Whether two states of a row are certainly in the same groups."""
@@ -361,10 +462,13 @@ class ModelObserver(BaseObserver):
         self._track_state(instance, action, connection)
         old_groups = self._take_old_groups(instance, action)
         if not connection.in_atomic_block:
+            # Committed already, so sent at once (no later edit can reach the instance before it is
+            # serialized): when no group of the process has a member, there is nobody to send to.
+            if nothing_listened():
+                return
             if self.batch_changes:
                 send_to_groups(self.batch_messages([(_json_pk(instance.pk), action.value)]))
                 return
-            # Sent at once: no later edit can reach the instance before it is serialized.
             row = _Row(self, old_groups)
             row.events.append(_Event(None, action, instance))
             send_to_groups(self._net_messages(row, row.events))
@@ -385,18 +489,21 @@ class ModelObserver(BaseObserver):
         first, last = survivors[0], survivors[-1]
         if first.action is Action.CREATE and last.action is Action.DELETE:
             return []
-        new = set() if last.action is Action.DELETE else self._groups_of(last.instance)
+        new: AbstractSet[str] = frozenset() if last.action is Action.DELETE else self._signal_groups(last.instance)
+        old: AbstractSet[str]
         if first.action is Action.CREATE:
-            old: set[str] = set()
+            old = frozenset()
         elif row.old_groups is not None:
             old = row.old_groups
         elif last.action is not Action.DELETE and self._groups_fixed_by_pk(first.instance, last.instance):
             old = new
         else:
-            old = self._groups_of(first.instance)
+            old = self._signal_groups(first.instance)
         # Groups nobody listens to (known only for an in-process layer) cost no serialization.
         listened = listened_groups(old | new)
-        return self.generate_messages(last.instance, old & listened, new & listened)
+        if not listened:
+            return []
+        return self.generate_messages(last.instance, set(old & listened), set(new & listened))
 
     def generate_messages(self, instance: Model, old_groups: set[str], new_groups: set[str]) -> list[dict[str, Any]]:
         """Delete messages to groups the instance left, update to those it stayed in, create to new
@@ -419,8 +526,10 @@ class ModelObserver(BaseObserver):
         """One message per listened group for a committed batch: ``body["changes"]`` lists
         ``[pk, "create" | "update" | "delete"]`` per changed row, in the order the rows first
         changed; ``event`` names the batch, the same in every group and process."""
-        groups = listened_groups(set(self.group_names_for_signal()))
-        if not groups or not changes:
+        if not changes:
+            return []
+        groups = listened_groups(self._signal_groups())
+        if not groups:
             return []
         body = {"changes": [[pk, action] for pk, action in changes]}
         payload = {"type": self.message_type, "body": body, "action": "batch", "event": uuid4().hex}
