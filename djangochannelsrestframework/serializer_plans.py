@@ -70,8 +70,9 @@ _DRF_METHODS = (
     "data",
 )
 
-#: A planned field: (name, field of the class's template instance, SerializerMethodField method or None).
-_Entry = tuple[str, Any, str | None]
+#: A planned field: (name, field of the class's template instance, SerializerMethodField method or None,
+#: the model attribute DRF's ``Field.get_attribute`` would read for it on a model instance, or None).
+_Entry = tuple[str, Any, str | None, str | None]
 _plans: dict[type, tuple[_Entry, ...] | None] = {}
 
 
@@ -118,23 +119,56 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
         readable = list(template._readable_fields)
     except Exception:
         return None
+    values = _plain_value_attributes(cls)
     entries: list[_Entry] = []
     for field in readable:
         if not _static_field(field, allow_methods):
             return None
         method = field.method_name if type(field) is drf_fields.SerializerMethodField else None
-        entries.append((str(field.field_name), field, method))
+        entries.append((str(field.field_name), field, method, _direct_attribute(field, values)))
     plan = tuple(entries)
     _plans[key] = plan  # type: ignore[index]
     return plan
 
 
+def _plain_value_attributes(cls: type) -> frozenset[str]:
+    """The attributes of the serializer's model that hold a concrete, non-relational field's value."""
+    model = getattr(getattr(cls, "Meta", None), "model", None)
+    if not (isinstance(model, type) and issubclass(model, models.Model)):
+        return frozenset()
+    return frozenset(f.attname for f in model._meta.concrete_fields if not f.is_relation and f.attname == f.name)
+
+
+def _direct_attribute(field: Any, values: frozenset[str]) -> str | None:
+    """The model attribute ``field`` reads, when DRF's ``Field.get_attribute`` comes down to
+    ``getattr(instance, name)`` for a model instance: a one-step source naming a field value."""
+    if type(field).get_attribute is not drf_fields.Field.get_attribute:
+        return None
+    attrs = field.source_attrs
+    return attrs[0] if len(attrs) == 1 and attrs[0] in values else None
+
+
+#: Marks a field value not read by the direct path (``None`` is a value).
+_UNREAD: Any = object()
+
+
 def _represent(plan: tuple[_Entry, ...], serializer: Any, instance: Any) -> dict[str, Any]:
     """``Serializer.to_representation`` over the planned fields."""
     ret: dict[str, Any] = {}
-    for name, field, method in plan:
+    # A model instance is not a Mapping: DRF's get_attribute then reads each field value with getattr.
+    is_model = isinstance(instance, models.Model)
+    for name, field, method, direct in plan:
         try:
-            attribute = field.get_attribute(instance)
+            attribute = _UNREAD
+            if direct is not None and is_model:
+                try:
+                    attribute = getattr(instance, direct)
+                except Exception:  # a deferred field that cannot load: DRF's path maps the error
+                    attribute = _UNREAD
+                if callable(attribute):  # DRF would call it: leave that to DRF's path
+                    attribute = _UNREAD
+            if attribute is _UNREAD:
+                attribute = field.get_attribute(instance)
         except SkipField:
             continue
         check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute

@@ -209,7 +209,7 @@ def test_context_dependent_serializers_still_give_drfs_data():
 
 def test_plain_classes_are_planned_once():
     assert _plan(AllFields) is _plan(AllFields) is not None
-    assert [name for name, _, _ in _plan(Shaped)] == [
+    assert [name for name, _, _, _ in _plan(Shaped)] == [
         "id",
         "title",
         "loud",
@@ -220,6 +220,43 @@ def test_plain_classes_are_planned_once():
         "price",
         "tags",
     ]
+
+
+def test_fields_naming_a_model_value_are_read_directly():
+    direct = {name: attribute for name, _, _, attribute in _plan(Shaped)}
+    assert direct == {
+        "id": "id",
+        "title": "text",
+        "loud": None,  # a property: DRF's get_attribute
+        "viewer": None,
+        "item": None,  # a relation
+        "owner_name": None,
+        "count": "count",
+        "price": "price",
+        "tags": "extra",
+    }
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(samples, max_size=5))
+def test_rows_given_as_dicts_serialize_like_drf(rows):
+    """A Mapping is read by key, as DRF reads it, not through the model attribute path."""
+    values = [{name: row[name] for name in ("id", "text", "count", "price", "extra")} for row in rows]
+    same_bytes(Shaped, values, many=True, context={"user": None})
+
+
+def test_a_callable_field_value_is_called_as_drf_calls_it():
+    sample = Sample(id=1, count=3)
+    sample.text = lambda: "called"
+    assert same_bytes(AllFields, sample)["text"] == "called"
+    assert same_bytes(Shaped, sample, context={})["title"] == "called"
+
+
+@pytest.mark.django_db
+def test_deferred_fields_load_as_drf_loads_them():
+    Item.objects.bulk_create([Item(name=f"n{i}", value=i) for i in range(3)])
+    data = same_bytes(ItemSerializer, Item.objects.only("id").order_by("id"), many=True)
+    assert [(row["name"], row["value"]) for row in data] == [("n0", 0), ("n1", 1), ("n2", 2)]
 
 
 def test_a_serializer_with_data_or_built_fields_takes_drfs_path():
