@@ -39,9 +39,66 @@ _LONG_NUMBER = re.compile(r"[0-9]{19}")
 _LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
+class SharedText:
+    """The JSON text of one dict, encoded once for all of its copies that still equal it (the same
+    event body handed to many sockets): see :class:`EncodedOnce`."""
+
+    __slots__ = ("source", "text")
+
+    def __init__(self, source: dict[Any, Any]) -> None:
+        self.source = source
+        self.text: str | None = None
+
+    def fragment(self, copy: dict[Any, Any]) -> orjson.Fragment | None:
+        """The shared text for ``copy``, or ``None`` if ``copy`` was changed or orjson cannot encode it."""
+        if not _same_items(copy, self.source):
+            return None
+        if self.text is None:
+            try:
+                self.text = orjson.dumps(dict(self.source.items()), default=_default, option=_OPTIONS).decode()
+            except orjson.JSONEncodeError:
+                self.text = ""  # left to dumps' standard-library fallback, frame by frame
+        return orjson.Fragment(self.text) if self.text else None
+
+
+def _same_items(copy: dict[Any, Any], source: dict[Any, Any]) -> bool:
+    """Whether ``copy`` holds the very keys and values of ``source``, in its order: equal values may
+    still encode differently (``1``, ``1.0`` and ``True``)."""
+    if len(copy) != len(source):
+        return False
+    for (key, value), (source_key, source_value) in zip(dict.items(copy), source.items(), strict=True):
+        if key is not source_key or value is not source_value:
+            return False
+    return True
+
+
+class EncodedOnce(dict):  # type: ignore[type-arg]
+    """A dict that, made by :meth:`copy_of`, encodes to the :class:`SharedText` of its original (the
+    text every equal copy shares) while it holds the original's very keys and values, in order; a copy
+    that was changed is encoded on its own.  Values are compared by identity, not encoded again: a
+    nested value changed in place (which the copies share anyway) is not detected."""
+
+    __slots__ = ("_shared",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shared: SharedText | None = None
+
+    @classmethod
+    def copy_of(cls, shared: SharedText) -> Any:
+        """A shallow copy of ``shared.source`` that encodes to the shared text."""
+        copy = cls(shared.source)
+        copy._shared = shared
+        return copy
+
+
 def _default(value: Any) -> Any:
     # Subclasses of the JSON types, as the standard library's encoder reads them.
     if isinstance(value, dict):
+        if isinstance(value, EncodedOnce) and value._shared is not None:
+            fragment = value._shared.fragment(value)
+            if fragment is not None:
+                return fragment
         return dict(value.items())
     if isinstance(value, list):
         return list(value)

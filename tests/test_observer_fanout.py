@@ -84,6 +84,21 @@ class ShoutingRoomConsumer(RoomConsumer):
         return {**message, "text": message["text"].upper()}
 
 
+class VerbatimRoomConsumer(RoomConsumer):
+    """Replies with the message it got (the sockets of an event share its encoded text)."""
+
+    def render(self, message):
+        return message
+
+
+class EditingRoomConsumer(RoomConsumer):
+    """Changes the message it got before replying with it."""
+
+    def render(self, message):
+        message["text"] = message["text"] + "!"
+        return message
+
+
 class ChatConsumer(RoomConsumer):
     """Joins a plain channels group itself, next to its observer groups."""
 
@@ -332,3 +347,16 @@ async def test_a_socket_whose_app_fails_leaves_its_groups():
     with pytest.raises(RuntimeError, match="the app fails"):
         await communicator.receive_output()
     assert layer_members("lobby") == set()
+
+
+async def test_a_handler_changing_its_message_changes_no_other_sockets_frame():
+    sockets = [await connected(VerbatimRoomConsumer), await connected(EditingRoomConsumer)]
+    sockets.append(await connected(VerbatimRoomConsumer))
+    for number, communicator in enumerate(sockets):
+        await join(communicator, "lobby", number)
+    said.send(sender="test", room="lobby", text="hi")
+    assert await sockets[0].receive_json_from() == said_frame("lobby", "hi", 0)
+    assert await sockets[1].receive_json_from() == said_frame("lobby", "hi!", 1)
+    assert await sockets[2].receive_json_from() == said_frame("lobby", "hi", 2)
+    for communicator in sockets:
+        await communicator.disconnect()

@@ -22,10 +22,14 @@ from typing import Any
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from ..codec import SharedText
 from ..logs import log_delivery, log_publish, log_subscription
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
+
+#: Event bodies an observer remembers the encoding cell of (see ``BaseObserver._shared_text``).
+_RECENT_BODIES = 32
 
 #: Strong references to fire-and-forget send tasks (the loop keeps only weak ones).
 _background_sends: set[asyncio.Task[Any]] = set()
@@ -206,7 +210,7 @@ class BaseObserver:
         message = dict(message)
         body = message.pop("body", {})
         if isinstance(body, dict) and not isinstance(body, ObservedBody):
-            body = ObservedBody(body)
+            body = ObservedBody.copy_of(self._shared_text(body))
         message_type = message.pop("type", self.message_type)
         group = message.get("group")
         ids = consumer._observer_group_to_request_id.get(self._stable_observer_id, {}).get(group, ())
@@ -220,6 +224,18 @@ class BaseObserver:
             **message,
             **kwargs,
         )
+
+    def _shared_text(self, body: dict[str, Any]) -> SharedText:
+        """The encoding cell of an event body: every socket of the process gets the same body object
+        for one event, so its copies share one JSON text (a few recent events are remembered, since
+        busy sockets take events late)."""
+        recent: dict[int, SharedText] = self.__dict__.setdefault("_recent_bodies", {})
+        shared = recent.get(id(body))
+        if shared is None or shared.source is not body:
+            shared = recent[id(body)] = SharedText(body)
+            if len(recent) > _RECENT_BODIES:
+                del recent[next(iter(recent))]
+        return shared
 
     # -- hooks -----------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ import inspect
 import json
 from typing import Any
 
+from ..codec import EncodedOnce
+
 
 def _takes_consumer_first(method: Any) -> bool | None:
     """``True`` if ``consumer`` is the first parameter, ``False`` if it is keyword-only/**kwargs, ``None`` if absent."""
@@ -62,9 +64,10 @@ class HookSelf:
             return getattr(self._consumer, name)
 
 
-class ObservedBody(dict):  # type: ignore[type-arg]
+class ObservedBody(EncodedOnce):
     """The message body a handler receives; ``.data`` returns the body itself, so handlers written for
-    serializer hooks that return a serializer (``message.data``) keep working."""
+    serializer hooks that return a serializer (``message.data``) keep working.  The sockets of a
+    process that get the same event share its JSON text (see :class:`~..codec.EncodedOnce`)."""
 
     @property
     def data(self) -> dict[str, Any]:
