@@ -39,25 +39,33 @@ _LONG_NUMBER = re.compile(r"[0-9]{19}")
 _LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
+#: Bodies encoding to fewer characters are encoded per frame: for them orjson is quicker than
+#: checking that a copy is unchanged.
+SHARE_TEXT_FROM = 2048
+
+
 class SharedText:
     """The JSON text of one dict, encoded once for all of its copies that still equal it (the same
-    event body handed to many sockets): see :class:`EncodedOnce`."""
+    event body handed to many sockets): see :class:`EncodedOnce`.  ``worth_sharing`` turns false once
+    the text proved short (or not encodable by orjson alone)."""
 
-    __slots__ = ("source", "text")
+    __slots__ = ("source", "text", "worth_sharing")
 
     def __init__(self, source: dict[Any, Any]) -> None:
         self.source = source
         self.text: str | None = None
+        self.worth_sharing = True
 
     def fragment(self, copy: dict[Any, Any]) -> orjson.Fragment | None:
-        """The shared text for ``copy``, or ``None`` if ``copy`` was changed or orjson cannot encode it."""
-        if not _same_items(copy, self.source):
+        """The shared text for ``copy``, or ``None`` if ``copy`` was changed or sharing does not pay."""
+        if not self.worth_sharing or not _same_items(copy, self.source):
             return None
         if self.text is None:
             try:
                 self.text = orjson.dumps(dict(self.source.items()), default=_default, option=_OPTIONS).decode()
             except orjson.JSONEncodeError:
                 self.text = ""  # left to dumps' standard-library fallback, frame by frame
+            self.worth_sharing = bool(self.text) and len(self.text) >= SHARE_TEXT_FROM
         return orjson.Fragment(self.text) if self.text else None
 
 
@@ -78,11 +86,7 @@ class EncodedOnce(dict):  # type: ignore[type-arg]
     that was changed is encoded on its own.  Values are compared by identity, not encoded again: a
     nested value changed in place (which the copies share anyway) is not detected."""
 
-    __slots__ = ("_shared",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._shared: SharedText | None = None
+    _shared: SharedText | None = None
 
     @classmethod
     def copy_of(cls, shared: SharedText) -> Any:
@@ -95,8 +99,9 @@ class EncodedOnce(dict):  # type: ignore[type-arg]
 def _default(value: Any) -> Any:
     # Subclasses of the JSON types, as the standard library's encoder reads them.
     if isinstance(value, dict):
-        if isinstance(value, EncodedOnce) and value._shared is not None:
-            fragment = value._shared.fragment(value)
+        shared = value._shared if isinstance(value, EncodedOnce) else None
+        if shared is not None:
+            fragment = shared.fragment(value)
             if fragment is not None:
                 return fragment
         return dict(value.items())

@@ -210,7 +210,8 @@ class BaseObserver:
         message = dict(message)
         body = message.pop("body", {})
         if isinstance(body, dict) and not isinstance(body, ObservedBody):
-            body = ObservedBody.copy_of(self._shared_text(body))
+            shared = self._shared_text(body)
+            body = ObservedBody.copy_of(shared) if shared.worth_sharing else ObservedBody(body)
         message_type = message.pop("type", self.message_type)
         group = message.get("group")
         ids = consumer._observer_group_to_request_id.get(self._stable_observer_id, {}).get(group, ())
