@@ -39,7 +39,6 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
     Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
     abandoned = False
     consumer_ref = weakref.ref(consumer)
-    watch = _SendWatch() if sys.version_info >= (3, 11) else None
 
     async def send_or_give_up(message: dict[str, Any]) -> None:
         nonlocal abandoned
@@ -50,10 +49,7 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
             await send(message)
             return
         try:
-            if watch is not None:
-                await watch.run(send(message), timeout)
-            else:
-                await asyncio.wait_for(send(message), timeout)
+            await _within(send(message), timeout)
         except asyncio.TimeoutError:
             abandoned = True
             consumer = consumer_ref()
@@ -70,60 +66,12 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
     return send_or_give_up
 
 
-class _SendWatch:
-    """The ``SEND_TIMEOUT`` of one socket's sends, with one timer per burst of frames instead of one
-    per frame: ``asyncio.timeout`` schedules and cancels a timer for every frame, which cost as much
-    as writing the frame.  The timer fires at the earliest deadline of the sends in flight, cancels
-    those past theirs (they raise ``TimeoutError``, as under ``asyncio.timeout``) and re-arms itself
-    for the others; with no send in flight it stops until the next one.  Python 3.11+ (it counts
-    cancellations as ``asyncio.timeout`` does)."""
-
-    __slots__ = ("expired", "in_flight", "timer")
-
-    def __init__(self) -> None:
-        self.in_flight: dict[asyncio.Task[Any], float] = {}
-        self.expired: set[asyncio.Task[Any]] = set()
-        self.timer: asyncio.TimerHandle | None = None
-
-    async def run(self, send: Awaitable[None], timeout: float) -> None:
-        task = asyncio.current_task()
-        if task is None or task in self.in_flight:  # not in a task, or re-entered: a timer of its own
-            async with asyncio.timeout(timeout):  # type: ignore[attr-defined,unused-ignore]
-                await send
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        self.in_flight[task] = deadline
-        if self.timer is None:
-            self.timer = loop.call_at(deadline, self._expire, loop)
-        cancelling = task.cancelling()  # type: ignore[attr-defined,unused-ignore]
-        try:
+async def _within(send: Awaitable[None], timeout: float) -> None:
+    if sys.version_info >= (3, 11):  # no task per frame, unlike wait_for
+        async with asyncio.timeout(timeout):
             await send
-        except asyncio.CancelledError:
-            if task in self.expired:
-                self.expired.discard(task)
-                if task.uncancel() <= cancelling:  # type: ignore[attr-defined,unused-ignore]
-                    raise asyncio.TimeoutError from None
-            raise
-        finally:
-            del self.in_flight[task]
-            if task in self.expired:  # past its deadline but ended otherwise: that cancellation is spent
-                self.expired.discard(task)
-                task.uncancel()  # type: ignore[attr-defined,unused-ignore]
-
-    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.timer = None
-        now = loop.time()
-        upcoming: float | None = None
-        for task, deadline in self.in_flight.items():
-            if deadline <= now:
-                if task not in self.expired:
-                    self.expired.add(task)
-                    task.cancel()
-            elif upcoming is None or deadline < upcoming:
-                upcoming = deadline
-        if upcoming is not None:
-            self.timer = loop.call_at(upcoming, self._expire, loop)
+    else:
+        await asyncio.wait_for(send, timeout)
 
 
 async def _abandon(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
