@@ -42,6 +42,7 @@ from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
+from .observer_groups import is_observer_group
 from .permissions import AllowAny, _instantiate, call_permission
 from .send_guard import guarded_send
 from .settings import api_settings
@@ -122,7 +123,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         try:
             await super().__call__(scope, receive, send)
         finally:
-            if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
+            if not self._fanout_closed and any(is_observer_group(name) for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all
 
@@ -240,7 +241,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                     limit,
                 )
                 raise TooManySubscriptions()
-            if name.startswith("DCRF-"):  # an observer's group: joined once per process
+            if is_observer_group(name):  # an observer's group: joined once per process
                 await self._join_observer_group(name)
                 return
             await self._join_group(name)
@@ -289,7 +290,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""
         if name in self.groups:
-            if name.startswith("DCRF-"):
+            if is_observer_group(name):
                 from .observer.delivery import fanout_for
 
                 self.groups.discard(name)
