@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict, deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
@@ -254,36 +254,38 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
         fanout = fanout_for(self.channel_layer)
         self.groups.add(name)
-        error: Exception | None = None
-        for _attempt in (1, 2):  # as _join_group: a pooled connection fails once after a Redis restart
-            try:
-                await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-                return
-            except asyncio.TimeoutError as exc:
-                error = exc
-                break
-            except Exception as exc:
-                error = exc
-        self.groups.discard(name)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-        logger.warning("Channel layer failed to join group %s: %r", name, error)
-        raise ChannelLayerUnavailable() from error
+
+        async def undo() -> None:
+            self.groups.discard(name)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+
+        await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
 
     async def _join_group(self, name: str) -> None:
-        # Twice: after a Redis restart the first command on a pooled connection fails once.
+        await self._join_with_retry(name, lambda: self.channel_layer.group_add(name, self.channel_name))
+
+    async def _join_with_retry(
+        self,
+        name: str,
+        join: Callable[[], Awaitable[None]],
+        undo: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run ``join()`` within ``SUBSCRIBE_TIMEOUT``, twice if it fails (after a Redis restart the
+        first command on a pooled connection fails once); on failure run ``undo()`` and raise
+        :class:`ChannelLayerUnavailable` (503).  A timeout is not retried."""
         error: Exception | None = None
         for _attempt in (1, 2):
             try:
-                await asyncio.wait_for(
-                    self.channel_layer.group_add(name, self.channel_name), api_settings.SUBSCRIBE_TIMEOUT
-                )
+                await asyncio.wait_for(join(), api_settings.SUBSCRIBE_TIMEOUT)
                 return
             except asyncio.TimeoutError as exc:
                 error = exc
                 break
             except Exception as exc:
                 error = exc
+        if undo is not None:
+            await undo()
         logger.warning("Channel layer failed to join group %s: %r", name, error)
         raise ChannelLayerUnavailable() from error
 
