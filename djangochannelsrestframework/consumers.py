@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict, deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
@@ -42,6 +42,7 @@ from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
+from .observer_groups import is_observer_group
 from .permissions import AllowAny, _instantiate, call_permission
 from .send_guard import guarded_send
 from .settings import api_settings
@@ -122,7 +123,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         try:
             await super().__call__(scope, receive, send)
         finally:
-            if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
+            if not self._fanout_closed and any(is_observer_group(name) for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all
 
@@ -240,7 +241,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                     limit,
                 )
                 raise TooManySubscriptions()
-            if name.startswith("DCRF-"):  # an observer's group: joined once per process
+            if is_observer_group(name):  # an observer's group: joined once per process
                 await self._join_observer_group(name)
                 return
             await self._join_group(name)
@@ -253,43 +254,45 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
         fanout = fanout_for(self.channel_layer)
         self.groups.add(name)
-        error: Exception | None = None
-        for _attempt in (1, 2):  # as _join_group: a pooled connection fails once after a Redis restart
-            try:
-                await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-                return
-            except asyncio.TimeoutError as exc:
-                error = exc
-                break
-            except Exception as exc:
-                error = exc
-        self.groups.discard(name)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-        logger.warning("Channel layer failed to join group %s: %r", name, error)
-        raise ChannelLayerUnavailable() from error
+
+        async def undo() -> None:
+            self.groups.discard(name)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+
+        await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
 
     async def _join_group(self, name: str) -> None:
-        # Twice: after a Redis restart the first command on a pooled connection fails once.
+        await self._join_with_retry(name, lambda: self.channel_layer.group_add(name, self.channel_name))
+
+    async def _join_with_retry(
+        self,
+        name: str,
+        join: Callable[[], Awaitable[None]],
+        undo: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run ``join()`` within ``SUBSCRIBE_TIMEOUT``, twice if it fails (after a Redis restart the
+        first command on a pooled connection fails once); on failure run ``undo()`` and raise
+        :class:`ChannelLayerUnavailable` (503).  A timeout is not retried."""
         error: Exception | None = None
         for _attempt in (1, 2):
             try:
-                await asyncio.wait_for(
-                    self.channel_layer.group_add(name, self.channel_name), api_settings.SUBSCRIBE_TIMEOUT
-                )
+                await asyncio.wait_for(join(), api_settings.SUBSCRIBE_TIMEOUT)
                 return
             except asyncio.TimeoutError as exc:
                 error = exc
                 break
             except Exception as exc:
                 error = exc
+        if undo is not None:
+            await undo()
         logger.warning("Channel layer failed to join group %s: %r", name, error)
         raise ChannelLayerUnavailable() from error
 
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""
         if name in self.groups:
-            if name.startswith("DCRF-"):
+            if is_observer_group(name):
                 from .observer.delivery import fanout_for
 
                 self.groups.discard(name)

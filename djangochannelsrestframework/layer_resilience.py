@@ -15,6 +15,8 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .observer_groups import is_observer_group
+
 logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
@@ -23,7 +25,7 @@ LONGEST_RETRY_DELAY = 5.0
 
 async def _rejoin(consumer: Any) -> None:
     for group in list(consumer.groups):
-        if group.startswith("DCRF-"):
+        if is_observer_group(group):
             continue  # observer groups are the process channel's: the fan-out re-joins those itself
         await consumer.channel_layer.group_add(group, consumer.channel_name)
 

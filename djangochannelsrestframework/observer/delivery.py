@@ -19,6 +19,7 @@ import channels
 from channels.layers import InMemoryChannelLayer
 
 from ..layer_resilience import idle_read_timeout
+from ..observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -262,11 +263,6 @@ def fanout_for(layer: Any) -> ProcessFanout:
     if fanout is None or fanout.layer is not layer:
         fanout = per_loop[id(layer)] = ProcessFanout(layer)
     return fanout
-
-
-def is_observer_group(name: str) -> bool:
-    """Whether ``name`` is an observer's group (hashed by ``clean_group_name``), delivered per process."""
-    return name.startswith("DCRF-")
 
 
 async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:
