@@ -15,6 +15,8 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .cancellation import cancellable
+
 logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
@@ -73,7 +75,7 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
                 )
                 down = False
             try:
-                message = await receive()
+                message = await cancellable(receive())  # a close must end it (see .cancellation)
             except asyncio.CancelledError:
                 _forget_inbox(consumer)
                 raise
