@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .cancellation import cancellable
 from .observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -75,7 +76,7 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
                 )
                 down = False
             try:
-                message = await receive()
+                message = await cancellable(receive())  # a close must end it (see .cancellation)
             except asyncio.CancelledError:
                 _forget_inbox(consumer)
                 raise

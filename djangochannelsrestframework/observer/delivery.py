@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import channels
 from channels.layers import InMemoryChannelLayer
 
+from ..cancellation import cancellable
 from ..layer_resilience import idle_read_timeout
 from ..observer_groups import is_observer_group
 
@@ -174,7 +175,7 @@ class ProcessFanout:
             while self.groups:
                 self._receiving = True
                 try:
-                    message = await self.layer.receive(self.channel)
+                    message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
                 except Exception as exc:
                     if idle_read_timeout(exc):
                         continue  # a quiet channel, not a failing layer: read again
