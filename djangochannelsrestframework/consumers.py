@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import defaultdict, deque
 from collections.abc import Coroutine, Iterable
@@ -21,6 +22,7 @@ from typing import Any, ClassVar
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
@@ -119,14 +121,55 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- dispatch --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Serve one socket: channels' ``AsyncConsumer.__call__`` (scope, channel layer, ``base_send``,
+        ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            await self._serve(receive)
+        except StopConsumer:
+            pass
         finally:
             if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all
 
                 await leave_all(self)
+
+    async def _serve(self, receive: Any) -> None:
+        """Dispatch the socket's messages and, with a channel layer, the layer's, one handler at a time.
+
+        Channels' loop starts a task and an ``asyncio.wait`` for every message.  Here each source
+        has one long-lived reader (:meth:`_pump`) that runs its messages' handlers itself; ``dispatch``
+        takes ``_dispatch_lock``, so handlers never overlap and each source keeps its order.  Like
+        channels, a reader holds at most one message it has not handled."""
+        if self.channel_layer is None:
+            dispatch = self.dispatch
+            while True:
+                await dispatch(await receive())
+        pumps = [asyncio.ensure_future(self._pump(receive)), asyncio.ensure_future(self._pump(self.channel_receive))]
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            for pump in pumps:
+                if pump.done():
+                    pump.result()  # StopConsumer, or the error that ended it, as channels raises it
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.wait(pumps)
+            for pump in pumps:
+                if not pump.cancelled():
+                    pump.exception()  # retrieved: the first one is raised above
+
+    async def _pump(self, source: Any) -> None:
+        """Read messages from ``source`` and dispatch each before reading the next."""
+        dispatch = self.dispatch
+        while True:
+            await dispatch(await source())
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
