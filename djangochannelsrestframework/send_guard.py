@@ -8,8 +8,9 @@ consumer leaves its groups and cancels its detached tasks, and every later send 
 the server reports the disconnection (the client reads again, or the server's ping timeout).
 Per socket the server then holds at most its write buffer, the frame being sent and the channel
 layer's per-channel capacity (messages beyond it are dropped by the layer for that channel only).
-Daphne has no flow control: its sends never wait, so this bound needs uvicorn (or another server
-that applies back-pressure).
+A send that completes without waiting (the usual case) arms no timer; the timeout starts when a
+send first has to wait.  Daphne has no flow control: its sends never wait, so this bound needs
+uvicorn (or another server that applies back-pressure).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import types
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from .settings import api_settings
@@ -48,8 +50,18 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
         if timeout is None or message.get("type") != "websocket.send":
             await send(message)
             return
+        sending: Any = send(message)
+        if type(sending) is not types.CoroutineType:
+            sending = _awaited(sending)
         try:
-            await _within(send(message), timeout)
+            waiting = sending.send(None)  # most sends finish at once: no timer for those
+        except StopIteration:
+            return
+        except BaseException:
+            sending.close()
+            raise
+        try:
+            await _within(_resumed(sending, waiting), timeout)
         except asyncio.TimeoutError:
             abandoned = True
             consumer = consumer_ref()
@@ -64,6 +76,29 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
             await _abandon(consumer, send)
 
     return send_or_give_up
+
+
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
+@types.coroutine
+def _resumed(coroutine: Any, waiting: Any) -> Generator[Any, Any, Any]:
+    """Await the rest of ``coroutine``, whose first step already yielded ``waiting`` (what ``await``
+    does, from its second step on)."""
+    try:
+        while True:
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                coroutine.close()
+                raise
+            except BaseException as exc:
+                waiting = coroutine.throw(exc)
+            else:
+                waiting = coroutine.send(sent)
+    except StopIteration as stop:
+        return stop.value
 
 
 async def _within(send: Awaitable[None], timeout: float) -> None:
