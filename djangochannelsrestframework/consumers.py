@@ -40,6 +40,7 @@ from .exceptions import (
     TooManySubscriptions,
     errors_for_exception,
 )
+from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
@@ -106,17 +107,28 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         super().__init__(*args, **kwargs)
         self.groups = set(self.groups or [])
         self._permissions_cache: tuple[Any, list[Any]] | None = None
-        self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
-        self._detached_request_ids: dict[asyncio.Task[Any], Any] = {}
-        self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
-            lambda: defaultdict(set)
-        )
-        # One handler at a time per socket, whether a frame or an observer event delivered by the
-        # process fan-out (observer/delivery.py); events arriving meanwhile wait in order.
-        self._dispatch_lock = asyncio.Lock()
+        # One handler at a time per socket, whether a frame, a layer event or an observer event
+        # delivered by the process fan-out (observer/delivery.py); others wait in order.
+        self._dispatch_lock = HandlerLock()
         self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
         self._fanout_closed = False
         self._user_slot: tuple[type[Any], Any] | None = None  # counted by MAX_CONNECTIONS_PER_USER
+
+    # Made on first use (cached_property keeps them in the instance): most connections never
+    # start a detached task or subscribe, and a server holds these for every open socket.
+
+    @functools.cached_property
+    def detached_tasks(self) -> defaultdict[str, list[asyncio.Task[Any]]]:
+        """This connection's running detached tasks, by function name."""
+        return defaultdict(list)
+
+    @functools.cached_property
+    def _detached_request_ids(self) -> dict[asyncio.Task[Any], Any]:
+        return {}
+
+    @functools.cached_property
+    def _observer_group_to_request_id(self) -> defaultdict[str, defaultdict[str, set[Any]]]:
+        return defaultdict(_request_id_table)
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -589,6 +601,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         for name, task in selected:
             await self.handle_detached_task_completion(name, task)
         return len(selected)
+
+
+def _request_id_table() -> defaultdict[str, set[Any]]:
+    return defaultdict(set)
 
 
 def envelope(
