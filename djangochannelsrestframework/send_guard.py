@@ -39,13 +39,23 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
     """``send`` (the consumer's ASGI send) with the ``SEND_TIMEOUT`` bound on frames.
 
     Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
-    abandoned = False
-    consumer_ref = weakref.ref(consumer)
+    return _GuardedSend(weakref.ref(consumer), send)
 
-    async def send_or_give_up(message: dict[str, Any]) -> None:
-        nonlocal abandoned
-        if abandoned:
+
+class _GuardedSend:
+    """What :func:`guarded_send` returns (an object with slots: one is kept per open socket)."""
+
+    __slots__ = ("abandoned", "consumer_ref", "send")
+
+    def __init__(self, consumer_ref: weakref.ref[Any], send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self.consumer_ref = consumer_ref
+        self.send = send
+        self.abandoned = False
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if self.abandoned:
             return  # the client is gone: nothing more is queued for it
+        send = self.send
         timeout = api_settings.SEND_TIMEOUT
         if timeout is None or message.get("type") != "websocket.send":
             await send(message)
@@ -63,8 +73,8 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
         try:
             await _within(_resumed(sending, waiting), timeout)
         except asyncio.TimeoutError:
-            abandoned = True
-            consumer = consumer_ref()
+            self.abandoned = True
+            consumer = self.consumer_ref()
             if consumer is None:
                 return
             logger.warning(
@@ -74,8 +84,6 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
                 timeout,
             )
             await _abandon(consumer, send)
-
-    return send_or_give_up
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:
