@@ -155,33 +155,49 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def _serve(self, receive: Any) -> None:
         """Dispatch the socket's messages and, with a channel layer, the layer's, one handler at a time.
 
-        Channels' loop starts a task and an ``asyncio.wait`` for every message.  Here each source
-        has one long-lived reader (:meth:`_pump`) that runs its messages' handlers itself; ``dispatch``
-        takes ``_dispatch_lock``, so handlers never overlap and each source keeps its order.  Like
-        channels, a reader holds at most one message it has not handled."""
+        Channels' loop starts a task and an ``asyncio.wait`` for every message.  Here the socket is
+        read in this task and the layer by one long-lived task, each running its messages' handlers
+        itself; ``dispatch`` takes ``_dispatch_lock``, so handlers never overlap and each source keeps
+        its order.  Like channels, a reader holds at most one message it has not handled, and the
+        first exception out of either (``StopConsumer`` included) ends both."""
+        dispatch = self.dispatch
         if self.channel_layer is None:
-            dispatch = self.dispatch
             while True:
                 await dispatch(await receive())
-        pumps = [asyncio.ensure_future(self._pump(receive)), asyncio.ensure_future(self._pump(self.channel_receive))]
+        serving = asyncio.current_task()
+        assert serving is not None
+        layer_reader = asyncio.ensure_future(self._read_layer(serving))
         try:
-            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-            for pump in pumps:
-                if pump.done():
-                    pump.result()  # StopConsumer, or the error that ended it, as channels raises it
+            while True:
+                await dispatch(await receive())
+        except asyncio.CancelledError:
+            if layer_reader.done() and not layer_reader.cancelled():  # it ended and cancelled us
+                uncancel = getattr(serving, "uncancel", None)  # Python 3.11+
+                if uncancel is not None:
+                    uncancel()
+                layer_reader.result()  # raises StopConsumer, or the error, as channels does
+            raise
         finally:
-            for pump in pumps:
-                pump.cancel()
-            await asyncio.wait(pumps)
-            for pump in pumps:
-                if not pump.cancelled():
-                    pump.exception()  # retrieved: the first one is raised above
+            if not layer_reader.done():
+                layer_reader.cancel()
+                await asyncio.wait([layer_reader])
+            elif not layer_reader.cancelled():
+                layer_reader.exception()  # retrieved: raised above, or superseded by this task's own
 
-    async def _pump(self, source: Any) -> None:
-        """Read messages from ``source`` and dispatch each before reading the next."""
+    async def _read_layer(self, serving: asyncio.Task[Any]) -> None:
+        """Dispatch the channel layer's messages; when one ends it, stop ``serving`` (the socket's
+        reader) at once, before it can start another handler."""
         dispatch = self.dispatch
-        while True:
-            await dispatch(await source())
+        receive = self.channel_receive
+        try:
+            while True:
+                await dispatch(await receive())
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            if not serving.done():
+                serving.cancel()
+            raise
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
