@@ -19,7 +19,7 @@ from collections import defaultdict, deque
 from collections.abc import Coroutine, Iterable
 from typing import Any, ClassVar
 
-from channels.consumer import get_handler_name
+from channels.consumer import AsyncConsumer, get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -393,7 +393,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
-        for permission in await self.get_permissions(action=action, **kwargs):
+        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
+            permissions = self._default_permissions()  # the same list, without a copy and an await
+        else:
+            permissions = await self.get_permissions(action=action, **kwargs)
+        for permission in permissions:
             if type(permission) is AllowAny:  # allows everything; not a subclass, which may override it
                 continue
             allowed = await call_permission(
@@ -439,7 +443,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
-                content = await self.decode_json(text_data)
+                if _decodes_with_codec(type(self)):
+                    content = codec.loads(text_data)
+                else:
+                    content = await self.decode_json(text_data)
             except ValueError as exc:
                 raise ParseError(f"Malformed JSON: {exc}") from None
         except Exception as exc:
@@ -549,7 +556,12 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         request_id: Any = None,
     ) -> None:
         """Send one message in the standard envelope."""
-        await self.send_json(envelope(action, data, errors, status, request_id))
+        content = envelope(action, data, errors, status, request_id)
+        if _sends_json_directly(type(self)):
+            # what send_json does, without its three awaits: encode_json, send and send again
+            await self.base_send({"type": "websocket.send", "text": codec.dumps(content)})
+        else:
+            await self.send_json(content)
 
     async def reply_encoded(
         self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
@@ -651,6 +663,41 @@ def _splices_replies(cls: type) -> bool:
 
 
 _SPLICES: dict[type, bool] = {}
+
+
+def _decodes_with_codec(cls: type) -> bool:
+    """Whether ``cls`` decodes frames with :func:`codec.loads`, i.e. keeps our ``decode_json`` (cached)."""
+    cached = _DECODES.get(cls)
+    if cached is None:
+        decode = getattr(getattr(cls, "decode_json", None), "__func__", None)
+        cached = _DECODES[cls] = decode is AsyncAPIConsumer.__dict__["decode_json"].__func__
+    return cached
+
+
+_DECODES: dict[type, bool] = {}
+
+
+def _sends_json_directly(cls: type) -> bool:
+    """Whether ``send_json`` on ``cls`` is exactly ``base_send`` of :func:`codec.dumps`'s text: our
+    ``encode_json``, channels' ``send_json`` and channels' ``send`` chain below it (cached)."""
+    cached = _DIRECT.get(cls)
+    if cached is None:
+        cached = _DIRECT[cls] = (
+            getattr(getattr(cls, "encode_json", None), "__func__", None)
+            is AsyncAPIConsumer.__dict__["encode_json"].__func__
+            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
+            and _sends_below_json(cls) == [AsyncWebsocketConsumer, AsyncConsumer]
+        )
+    return cached
+
+
+def _sends_below_json(cls: type) -> list[type]:
+    """The classes whose ``send`` channels' ``send_json`` reaches (through ``super()``) on ``cls``."""
+    mro = cls.__mro__
+    return [klass for klass in mro[mro.index(AsyncJsonWebsocketConsumer) + 1 :] if "send" in klass.__dict__]
+
+
+_DIRECT: dict[type, bool] = {}
 
 
 def __getattr__(name: str) -> Any:

@@ -97,3 +97,31 @@ async def test_frames_are_answered_without_a_channel_layer(settings: Any) -> Non
     await communicator.send_json_to({"action": "slow", "n": 3, "request_id": 7})
     assert await communicator.receive_json_from() == reply("slow", 3, request_id=7)
     await communicator.disconnect()
+
+
+class CustomJson(AsyncAPIConsumer):
+    """Overrides the JSON hooks: replies must still go through them (no shortcut past an override)."""
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        content = await super().decode_json(text_data)
+        content["shout"] = content.get("shout", "").upper()
+        return content
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return "custom:" + await super().encode_json(content)
+
+    @action()
+    async def shout(self, shout: str, **kwargs: Any) -> tuple[Any, int]:
+        return shout, 200
+
+
+async def test_overridden_decode_and_encode_json_are_used() -> None:
+    communicator = WebsocketCommunicator(CustomJson.as_asgi(), "/ws/")
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to({"action": "shout", "shout": "hi"})
+    assert await communicator.receive_from() == (
+        'custom:{"errors":[],"data":"HI","action":"shout","response_status":200,"request_id":null}'
+    )
+    await communicator.disconnect()
