@@ -37,9 +37,20 @@ import venvs  # noqa: E402
 PROJECT = HERE / "benchproject"
 DATA = HERE / ".data"
 RESULTS = HERE / "results"
-IMPLS = ["ours", "dcrf", "floor"]
-LABELS = {"ours": "ours", "dcrf": "DCRF 1.3.0", "floor": "floor", "raw": "raw ASGI"}
-VENV_OF = {"ours": "ours", "dcrf": "dcrf", "floor": "ours", "raw": "ours"}
+#: ours; DCRF 1.3 from PyPI; the plain channels floor; the lean floor (the floor without channels'
+#: per-message thread hop, PERFORMANCE.md); ours with typed parameters off (issue 11's A/B).
+IMPLS = ["ours", "dcrf", "floor", "lean", "untyped"]
+LABELS = {
+    "ours": "ours",
+    "dcrf": "DCRF 1.3.0",
+    "floor": "floor",
+    "lean": "lean floor",
+    "untyped": "ours untyped",
+    "raw": "raw ASGI",
+}
+VENV_OF = {"ours": "ours", "dcrf": "dcrf", "floor": "ours", "lean": "ours", "untyped": "ours", "raw": "ours"}
+#: Implementations without the framework's ORM hooks (or with the same ones as ours): no ORM benchmark.
+NO_ORM = {"floor", "lean", "untyped"}
 
 
 def log(message: str) -> None:
@@ -270,7 +281,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         return f"{ratio(theirs, mine)} by server CPU/req"
 
     for scenario, label in (("echo_seq", "echo 1 in flight"), ("echo_pipe", "echo 4x100")):
-        o, d, f = (get(i, scenario, "req_per_s") for i in IMPLS)
+        o, d, f = (get(i, scenario, "req_per_s") for i in ("ours", "dcrf", "floor"))
         add(
             f"{label}: ours >= 2.0x DCRF req/s",
             None if o is None or d is None else o >= 2.0 * d,
@@ -316,6 +327,50 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         None if r is None else r <= 1.5,
         fmt(r, "{:.2f}x"),
     )
+    # Issue 16 (performance II).
+    for kind in ("instance", "model"):
+        for n in (100, 1000):
+            us = get("ours", f"fanout_{kind}_{n}", "server_cpu_us_per_event")
+            add(
+                f"fan-out {kind} x{n}: <= 80 us server CPU per delivered event",
+                None if us is None else us <= 80,
+                fmt(us, "{:,.0f} us"),
+            )
+        o, d = (
+            get("ours", f"fanout_{kind}_1000", "last_delivery_ms"),
+            get("dcrf", f"fanout_{kind}_1000", "last_delivery_ms"),
+        )
+        add(
+            f"fan-out {kind} x1000: ours last delivery <= 1/5 DCRF",
+            None if o is None or d is None else o <= d / 5,
+            ratio(o, d),
+        )
+    for scenario, factor in (("retrieve", 1.25), ("list", 1.5)):
+        o, lf = get("ours", scenario, "req_per_s"), get("lean", scenario, "req_per_s")
+        mine, lean = get("ours", scenario, "server_cpu_us_per_req"), get("lean", scenario, "server_cpu_us_per_req")
+        add(
+            f"{scenario}: ours >= {factor}x the lean floor req/s",
+            None if o is None or lf is None else o >= factor * lf,
+            f"{ratio(o, lf)} ({ratio(lean, mine)} by server CPU/req)",
+        )
+    for scenario, label in (("echo_seq", "echo 1 in flight"), ("echo_pipe", "echo 4x100")):
+        o, lf = get("ours", scenario, "req_per_s"), get("lean", scenario, "req_per_s")
+        mine, lean = get("ours", scenario, "server_cpu_us_per_req"), get("lean", scenario, "server_cpu_us_per_req")
+        add(
+            f"{label}: ours >= 0.9x the lean floor req/s",
+            None if o is None or lf is None else o >= 0.9 * lf,
+            f"{ratio(o, lf)} ({ratio(lean, mine)} by server CPU/req)",
+        )
+    # Issue 11: typed parameters on (ours) vs off (untyped), each against DCRF in the same run.
+    for scenario, label in (("echo_seq", "echo 1 in flight"), ("echo_pipe", "echo 4x100"), ("retrieve", "retrieve")):
+        o, u, d = (get(i, scenario, "req_per_s") for i in ("ours", "untyped", "dcrf"))
+        mine, plain = get("ours", scenario, "server_cpu_us_per_req"), get("untyped", scenario, "server_cpu_us_per_req")
+        add(
+            f"{label}: typed parameters cost <= 5 % of the ours/DCRF ratio",
+            None if o is None or u is None or d is None else o / d >= 0.95 * (u / d),
+            f"typed {ratio(o, d)} vs untyped {ratio(u, d)} of DCRF req/s; "
+            f"server CPU/req typed/untyped {ratio(mine, plain)}",
+        )
     o, d = get("ours", "memory", "kib_per_connection"), get("dcrf", "memory", "kib_per_connection")
     add(
         "memory: ours KiB/idle connection <= DCRF's",
@@ -326,18 +381,23 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def table(results: dict[str, Any]) -> str:
-    header = ["scenario", "ours", "DCRF 1.3.0", "floor", "ours/DCRF", "ours/floor"]
+    impls = [i for i in IMPLS if i in results]
+    others = [i for i in impls if i != "ours"]
+    header = ["scenario"] + [LABELS[i] for i in impls] + [f"ours/{LABELS[i]}" for i in others if "ours" in impls]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     notes: dict[str, str] = {}
     for label, scenario, key, pattern, _higher in ROWS:
         values = {}
-        for impl in IMPLS:
+        for impl in impls:
             value, reason = metric(results, impl, scenario, key)
             values[impl] = value
-            if value is None and reason and reason != "not run" and not (impl == "floor" and scenario == "orm"):
+            if value is None and reason and reason != "not run" and not (impl in NO_ORM and scenario == "orm"):
                 notes.setdefault(f"{LABELS[impl]} / {scenario}", reason)
-        cells = [label] + [fmt(values[i], pattern) for i in IMPLS]
-        cells += [ratio(values["ours"], values["dcrf"]), ratio(values["ours"], values["floor"])]
+        if all(v is None for v in values.values()):
+            continue
+        cells = [label] + [fmt(values[i], pattern) for i in impls]
+        if "ours" in impls:
+            cells += [ratio(values["ours"], values[i]) for i in others]
         lines.append("| " + " | ".join(cells) + " |")
     if notes:
         lines.append("")
@@ -437,7 +497,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one run with smaller counts")
     parser.add_argument("--runs", type=int, default=None, help="runs per implementation (default 3, quick 1)")
-    parser.add_argument("--impl", default=",".join(IMPLS), help="comma-separated subset of ours,dcrf,floor")
+    parser.add_argument("--impl", default=",".join(IMPLS), help="comma-separated subset of " + ",".join(IMPLS))
     parser.add_argument("--only", default="", help="comma-separated loadgen scenarios (e.g. echo_seq,fanout)")
     parser.add_argument("--profile", choices=IMPLS, help="py-spy the server during echo (or --only) instead")
     parser.add_argument("--report", action="store_true", help="reprint the table from results/latest.json")
@@ -471,11 +531,13 @@ def main() -> None:
     meta.update(mode="quick" if args.quick else "full", runs=runs)
     raw: dict[str, list[dict[str, Any]]] = {impl: [] for impl in impls}
     for run in range(runs):
-        for impl in impls:  # interleaved, so drift on a shared machine hits every implementation alike
+        # Interleaved, so drift on a shared machine hits every implementation alike, and in reverse order
+        # every other run, so no implementation always runs first (or right after the ORM benchmark).
+        for impl in impls if run % 2 == 0 else impls[::-1]:
             log(f"[run {run + 1}/{runs}] {LABELS[impl]}")
             with Server(impl) as server:
                 result = loadgen(server, args.quick, args.only)
-            if impl != "floor" and (not args.only or "orm" in args.only.split(",")):
+            if impl not in NO_ORM and (not args.only or "orm" in args.only.split(",")):
                 try:
                     result["orm"] = orm(impl)
                 except subprocess.SubprocessError as exc:

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import defaultdict, deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
-from channels.consumer import get_handler_name
+from channels.consumer import AsyncConsumer, get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
@@ -38,10 +40,12 @@ from .exceptions import (
     TooManySubscriptions,
     errors_for_exception,
 )
+from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
+from .observer_groups import is_observer_group
 from .permissions import AllowAny, _instantiate, call_permission
 from .send_guard import guarded_send
 from .settings import api_settings
@@ -104,29 +108,97 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         super().__init__(*args, **kwargs)
         self.groups = set(self.groups or [])
         self._permissions_cache: tuple[Any, list[Any]] | None = None
-        self.detached_tasks: defaultdict[str, list[asyncio.Task[Any]]] = defaultdict(list)
-        self._detached_request_ids: dict[asyncio.Task[Any], Any] = {}
-        self._observer_group_to_request_id: defaultdict[str, defaultdict[str, set[Any]]] = defaultdict(
-            lambda: defaultdict(set)
-        )
-        # One handler at a time per socket, whether a frame or an observer event delivered by the
-        # process fan-out (observer/delivery.py); events arriving meanwhile wait in order.
-        self._dispatch_lock = asyncio.Lock()
+        # One handler at a time per socket, whether a frame, a layer event or an observer event
+        # delivered by the process fan-out (observer/delivery.py); others wait in order.
+        self._dispatch_lock = HandlerLock()
         self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
         self._fanout_closed = False
         self._user_slot: tuple[type[Any], Any] | None = None  # counted by MAX_CONNECTIONS_PER_USER
 
+    # Made on first use (cached_property keeps them in the instance): most connections never
+    # start a detached task or subscribe, and a server holds these for every open socket.
+
+    @functools.cached_property
+    def detached_tasks(self) -> defaultdict[str, list[asyncio.Task[Any]]]:
+        """This connection's running detached tasks, by function name."""
+        return defaultdict(list)
+
+    @functools.cached_property
+    def _detached_request_ids(self) -> dict[asyncio.Task[Any], Any]:
+        return {}
+
+    @functools.cached_property
+    def _observer_group_to_request_id(self) -> defaultdict[str, defaultdict[str, set[Any]]]:
+        return defaultdict(_request_id_table)
+
     # -- dispatch --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Serve one socket: channels' ``AsyncConsumer.__call__`` (scope, channel layer, ``base_send``,
+        ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            await self._serve(receive)
+        except StopConsumer:
+            pass
         finally:
-            if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
+            if not self._fanout_closed and any(is_observer_group(name) for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all
 
                 await leave_all(self)
+
+    async def _serve(self, receive: Any) -> None:
+        """Dispatch the socket's messages and, with a channel layer, the layer's, one handler at a time.
+
+        Channels' loop starts a task and an ``asyncio.wait`` for every message.  Here the socket is
+        read in this task and the layer by one long-lived task, each running its messages' handlers
+        itself; ``dispatch`` takes ``_dispatch_lock``, so handlers never overlap and each source keeps
+        its order.  Like channels, a reader holds at most one message it has not handled, and the
+        first exception out of either (``StopConsumer`` included) ends both."""
+        dispatch = self.dispatch
+        if self.channel_layer is None:
+            while True:
+                await dispatch(await receive())
+        serving = asyncio.current_task()
+        assert serving is not None
+        layer_reader = asyncio.ensure_future(self._read_layer(serving))
+        try:
+            while True:
+                await dispatch(await receive())
+        except asyncio.CancelledError:
+            if layer_reader.done() and not layer_reader.cancelled():  # it ended and cancelled us
+                uncancel = getattr(serving, "uncancel", None)  # Python 3.11+
+                if uncancel is not None:
+                    uncancel()
+                layer_reader.result()  # raises StopConsumer, or the error, as channels does
+            raise
+        finally:
+            if not layer_reader.done():
+                layer_reader.cancel()
+                await asyncio.wait([layer_reader])
+            elif not layer_reader.cancelled():
+                layer_reader.exception()  # retrieved: raised above, or superseded by this task's own
+
+    async def _read_layer(self, serving: asyncio.Task[Any]) -> None:
+        """Dispatch the channel layer's messages; when one ends it, stop ``serving`` (the socket's
+        reader) at once, before it can start another handler."""
+        dispatch = self.dispatch
+        receive = self.channel_receive
+        try:
+            while True:
+                await dispatch(await receive())
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            if not serving.done():
+                serving.cancel()
+            raise
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
@@ -240,7 +312,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                     limit,
                 )
                 raise TooManySubscriptions()
-            if name.startswith("DCRF-"):  # an observer's group: joined once per process
+            if is_observer_group(name):  # an observer's group: joined once per process
                 await self._join_observer_group(name)
                 return
             await self._join_group(name)
@@ -253,43 +325,45 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
         fanout = fanout_for(self.channel_layer)
         self.groups.add(name)
-        error: Exception | None = None
-        for _attempt in (1, 2):  # as _join_group: a pooled connection fails once after a Redis restart
-            try:
-                await asyncio.wait_for(fanout.join(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-                return
-            except asyncio.TimeoutError as exc:
-                error = exc
-                break
-            except Exception as exc:
-                error = exc
-        self.groups.discard(name)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
-        logger.warning("Channel layer failed to join group %s: %r", name, error)
-        raise ChannelLayerUnavailable() from error
+
+        async def undo() -> None:
+            self.groups.discard(name)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+
+        await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
 
     async def _join_group(self, name: str) -> None:
-        # Twice: after a Redis restart the first command on a pooled connection fails once.
+        await self._join_with_retry(name, lambda: self.channel_layer.group_add(name, self.channel_name))
+
+    async def _join_with_retry(
+        self,
+        name: str,
+        join: Callable[[], Awaitable[None]],
+        undo: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run ``join()`` within ``SUBSCRIBE_TIMEOUT``, twice if it fails (after a Redis restart the
+        first command on a pooled connection fails once); on failure run ``undo()`` and raise
+        :class:`ChannelLayerUnavailable` (503).  A timeout is not retried."""
         error: Exception | None = None
         for _attempt in (1, 2):
             try:
-                await asyncio.wait_for(
-                    self.channel_layer.group_add(name, self.channel_name), api_settings.SUBSCRIBE_TIMEOUT
-                )
+                await asyncio.wait_for(join(), api_settings.SUBSCRIBE_TIMEOUT)
                 return
             except asyncio.TimeoutError as exc:
                 error = exc
                 break
             except Exception as exc:
                 error = exc
+        if undo is not None:
+            await undo()
         logger.warning("Channel layer failed to join group %s: %r", name, error)
         raise ChannelLayerUnavailable() from error
 
     async def remove_group(self, name: str) -> None:
         """Leave a channel-layer group joined with :meth:`add_group`."""
         if name in self.groups:
-            if name.startswith("DCRF-"):
+            if is_observer_group(name):
                 from .observer.delivery import fanout_for
 
                 self.groups.discard(name)
@@ -322,7 +396,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
-        for permission in await self.get_permissions(action=action, **kwargs):
+        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
+            permissions = self._default_permissions()  # the same list, without a copy and an await
+        else:
+            permissions = await self.get_permissions(action=action, **kwargs)
+        for permission in permissions:
             if type(permission) is AllowAny:  # allows everything; not a subclass, which may override it
                 continue
             allowed = await call_permission(
@@ -368,7 +446,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
-                content = await self.decode_json(text_data)
+                if _decodes_with_codec(type(self)):
+                    content = codec.loads(text_data)
+                else:
+                    content = await self.decode_json(text_data)
             except ValueError as exc:
                 raise ParseError(f"Malformed JSON: {exc}") from None
         except Exception as exc:
@@ -478,7 +559,12 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         request_id: Any = None,
     ) -> None:
         """Send one message in the standard envelope."""
-        await self.send_json(envelope(action, data, errors, status, request_id))
+        content = envelope(action, data, errors, status, request_id)
+        if _sends_json_directly(type(self)):
+            # what send_json does, without its three awaits: encode_json, send and send again
+            await self.base_send({"type": "websocket.send", "text": codec.dumps(content)})
+        else:
+            await self.send_json(content)
 
     async def reply_encoded(
         self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
@@ -548,6 +634,10 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         return len(selected)
 
 
+def _request_id_table() -> defaultdict[str, set[Any]]:
+    return defaultdict(set)
+
+
 def envelope(
     action: str | None, data: Any = None, errors: list[Any] | None = None, status: int = 200, request_id: Any = None
 ) -> dict[str, Any]:
@@ -576,6 +666,41 @@ def _splices_replies(cls: type) -> bool:
 
 
 _SPLICES: dict[type, bool] = {}
+
+
+def _decodes_with_codec(cls: type) -> bool:
+    """Whether ``cls`` decodes frames with :func:`codec.loads`, i.e. keeps our ``decode_json`` (cached)."""
+    cached = _DECODES.get(cls)
+    if cached is None:
+        decode = getattr(getattr(cls, "decode_json", None), "__func__", None)
+        cached = _DECODES[cls] = decode is AsyncAPIConsumer.__dict__["decode_json"].__func__
+    return cached
+
+
+_DECODES: dict[type, bool] = {}
+
+
+def _sends_json_directly(cls: type) -> bool:
+    """Whether ``send_json`` on ``cls`` is exactly ``base_send`` of :func:`codec.dumps`'s text: our
+    ``encode_json``, channels' ``send_json`` and channels' ``send`` chain below it (cached)."""
+    cached = _DIRECT.get(cls)
+    if cached is None:
+        cached = _DIRECT[cls] = (
+            getattr(getattr(cls, "encode_json", None), "__func__", None)
+            is AsyncAPIConsumer.__dict__["encode_json"].__func__
+            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
+            and _sends_below_json(cls) == [AsyncWebsocketConsumer, AsyncConsumer]
+        )
+    return cached
+
+
+def _sends_below_json(cls: type) -> list[type]:
+    """The classes whose ``send`` channels' ``send_json`` reaches (through ``super()``) on ``cls``."""
+    mro = cls.__mro__
+    return [klass for klass in mro[mro.index(AsyncJsonWebsocketConsumer) + 1 :] if "send" in klass.__dict__]
+
+
+_DIRECT: dict[type, bool] = {}
 
 
 def __getattr__(name: str) -> Any:

@@ -15,6 +15,9 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .cancellation import cancellable
+from .observer_groups import is_observer_group
+
 logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
@@ -23,7 +26,7 @@ LONGEST_RETRY_DELAY = 5.0
 
 async def _rejoin(consumer: Any) -> None:
     for group in list(consumer.groups):
-        if group.startswith("DCRF-"):
+        if is_observer_group(group):
             continue  # observer groups are the process channel's: the fan-out re-joins those itself
         await consumer.channel_layer.group_add(group, consumer.channel_name)
 
@@ -53,15 +56,24 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
     """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
 
     Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
-    down = False
-    consumer_ref = weakref.ref(consumer)
+    return _ResilientReceive(weakref.ref(consumer), receive)
 
-    async def receive_through_outages() -> Any:
-        nonlocal down
-        consumer: Any = consumer_ref()
+
+class _ResilientReceive:
+    """What :func:`resilient_receive` returns (an object with slots: one is kept per open socket)."""
+
+    __slots__ = ("consumer_ref", "down", "receive")
+
+    def __init__(self, consumer_ref: weakref.ref[Any], receive: Callable[[], Awaitable[Any]]) -> None:
+        self.consumer_ref = consumer_ref
+        self.receive = receive
+        self.down = False
+
+    async def __call__(self) -> Any:
+        consumer: Any = self.consumer_ref()
         delay = FIRST_RETRY_DELAY
         while True:
-            if down and consumer.groups:
+            if self.down and consumer.groups:
                 try:
                     await _rejoin(consumer)
                 except Exception:
@@ -71,24 +83,22 @@ def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> C
                 logger.warning(
                     "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
                 )
-                down = False
+                self.down = False
             try:
-                message = await receive()
+                message = await cancellable(self.receive())  # a close must end it (see .cancellation)
             except asyncio.CancelledError:
                 _forget_inbox(consumer)
                 raise
             except Exception as exc:
                 if idle_read_timeout(exc):
                     continue  # nothing arrived within the socket timeout: read again, the layer is fine
-                if not down:
+                if not self.down:
                     logger.warning(
                         "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc
                     )
-                    down = True
+                    self.down = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LONGEST_RETRY_DELAY)
                 continue
-            down = False
+            self.down = False
             return message
-
-    return receive_through_outages

@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 from channels.consumer import AsyncConsumer
 
+from .multiplexing import AsyncJsonWebsocketDemultiplexer
+
 
 class WebsocketRoute(NamedTuple):
     """A consumer class and the path pattern it is mounted on (and its stream, behind a demultiplexer)."""
@@ -44,8 +46,6 @@ def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]
     path = "/" + prefix.lstrip("/")
     consumer_class = getattr(application, "consumer_class", None)
     if isinstance(consumer_class, type):
-        from .multiplexing import AsyncJsonWebsocketDemultiplexer  # here: multiplexing imports consumers
-
         if issubclass(consumer_class, AsyncJsonWebsocketDemultiplexer):
             return _stream_routes(consumer_class(**getattr(application, "consumer_initkwargs", {})), prefix)
         return [WebsocketRoute(path, consumer_class)]

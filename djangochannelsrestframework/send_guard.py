@@ -8,8 +8,9 @@ consumer leaves its groups and cancels its detached tasks, and every later send 
 the server reports the disconnection (the client reads again, or the server's ping timeout).
 Per socket the server then holds at most its write buffer, the frame being sent and the channel
 layer's per-channel capacity (messages beyond it are dropped by the layer for that channel only).
-Daphne has no flow control: its sends never wait, so this bound needs uvicorn (or another server
-that applies back-pressure).
+A send that completes without waiting (the usual case) arms no timer; the timeout starts when a
+send first has to wait.  Daphne has no flow control: its sends never wait, so this bound needs
+uvicorn (or another server that applies back-pressure).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import types
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from .settings import api_settings
@@ -37,22 +39,42 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
     """``send`` (the consumer's ASGI send) with the ``SEND_TIMEOUT`` bound on frames.
 
     Holds the consumer weakly: no reference cycle, so a closed consumer is freed at once."""
-    abandoned = False
-    consumer_ref = weakref.ref(consumer)
+    return _GuardedSend(weakref.ref(consumer), send)
 
-    async def send_or_give_up(message: dict[str, Any]) -> None:
-        nonlocal abandoned
-        if abandoned:
+
+class _GuardedSend:
+    """What :func:`guarded_send` returns (an object with slots: one is kept per open socket)."""
+
+    __slots__ = ("abandoned", "consumer_ref", "send")
+
+    def __init__(self, consumer_ref: weakref.ref[Any], send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self.consumer_ref = consumer_ref
+        self.send = send
+        self.abandoned = False
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        if self.abandoned:
             return  # the client is gone: nothing more is queued for it
+        send = self.send
         timeout = api_settings.SEND_TIMEOUT
         if timeout is None or message.get("type") != "websocket.send":
             await send(message)
             return
+        sending: Any = send(message)
+        if type(sending) is not types.CoroutineType:
+            sending = _awaited(sending)
         try:
-            await _within(send(message), timeout)
+            waiting = sending.send(None)  # most sends finish at once: no timer for those
+        except StopIteration:
+            return
+        except BaseException:
+            sending.close()
+            raise
+        try:
+            await _within(_resumed(sending, waiting), timeout)
         except asyncio.TimeoutError:
-            abandoned = True
-            consumer = consumer_ref()
+            self.abandoned = True
+            consumer = self.consumer_ref()
             if consumer is None:
                 return
             logger.warning(
@@ -63,7 +85,28 @@ def guarded_send(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[None]
             )
             await _abandon(consumer, send)
 
-    return send_or_give_up
+
+async def _awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable
+
+
+@types.coroutine
+def _resumed(coroutine: Any, waiting: Any) -> Generator[Any, Any, Any]:
+    """Await the rest of ``coroutine``, whose first step already yielded ``waiting`` (what ``await``
+    does, from its second step on)."""
+    try:
+        while True:
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                coroutine.close()
+                raise
+            except BaseException as exc:
+                waiting = coroutine.throw(exc)
+            else:
+                waiting = coroutine.send(sent)
+    except StopIteration as stop:
+        return stop.value
 
 
 async def _within(send: Awaitable[None], timeout: float) -> None:

@@ -1,6 +1,6 @@
 """Processes for tests/test_observer_lists_services.py, with PostgreSQL and a Redis channel layer.
 
-    python tests/list_processes.py serve PORT   # a server process: ItemListConsumer on ws://127.0.0.1:PORT/ws/
+    python tests/list_processes.py serve PORT [uvicorn|daphne]  # ItemListConsumer on ws://127.0.0.1:PORT/ws/
     python tests/list_processes.py write PREFIX # a writer: one change per line read from stdin
 
 The writer reads ``create``, ``update`` or ``delete`` lines, commits that change to items whose
@@ -33,7 +33,14 @@ def ensure_table() -> None:
                 editor.create_model(Item)
 
 
-def serve(port: int) -> None:
+def serve(port: int, server: str) -> None:
+    if server == "daphne":
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        endpoints = build_endpoint_description_strings(host="127.0.0.1", port=port)
+        Server(ItemListConsumer.as_asgi(), endpoints=endpoints, verbosity=0).run()
+        return
     import uvicorn
 
     uvicorn.run(ItemListConsumer.as_asgi(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -69,6 +76,6 @@ def write(prefix: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         ensure_table()
-        serve(int(sys.argv[2]))
+        serve(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "uvicorn")
     else:
         write(sys.argv[2])

@@ -1,4 +1,5 @@
-"""Run an ASGI application under a real server (uvicorn) in a background thread, for end-to-end tests.
+"""Run an ASGI application under a real server, for end-to-end tests: uvicorn in a background
+thread (:func:`serve`), or any server command in a subprocess (:func:`serve_process`).
 
 Usage::
 
@@ -9,13 +10,20 @@ Usage::
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
@@ -36,3 +44,40 @@ def serve(app: Any, host: str = "127.0.0.1", ws: str = "websockets-sansio", port
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_process(
+    args: Sequence[str], port: int, settings_module: str, log_path: Path, timeout: float = 30.0
+) -> Iterator[str]:
+    """Run ``python *args`` from the repository root (a server that listens on ``port``) with
+    ``settings_module``; yields the ``ws://127.0.0.1:port`` base URL once it accepts connections,
+    and stops the server afterwards.  Its output goes to ``log_path``, shown if it does not start."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "PYTHONPATH": str(ROOT)}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{' '.join(args)} did not start:\n{log_path.read_text(errors='replace')}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    time.sleep(0.05)
+            yield f"ws://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

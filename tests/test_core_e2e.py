@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,55 +16,16 @@ from djangochannelsrestframework.settings import DEFAULTS
 from tests.asgi import application
 from tests.core_consumers import TaskConsumer, allow_connection_housekeeping  # noqa: F401
 from tests.envelope import reply
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("daphne did not start listening")
+from tests.live_server import free_port, serve_process
 
 
 @pytest.fixture(scope="module")
 def daphne_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.asgi:application"]
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            try:
-                wait_for_port(port, process)
-            except RuntimeError as exc:
-                raise RuntimeError(f"{exc}\n{log_path.read_text(errors='replace')}") from None
-            yield f"ws://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serve_process(args, port, "tests.settings", log_path, timeout=20.0) as url:
+        yield url
 
 
 @pytest.fixture(params=["uvicorn", "daphne"])

@@ -4,12 +4,7 @@ and accepts one that names an allowed host; ObserverModelInstanceMixin brings ``
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +14,7 @@ from websockets.exceptions import InvalidStatus
 
 from docs.examples import serving_client, serving_settings
 from tests.envelope import reply
+from tests.live_server import free_port, serve_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "serving.rst"
@@ -29,38 +25,13 @@ SERVERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module", params=sorted(SERVERS))
 def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     args = [arg.format(port=port) for arg in SERVERS[request.param]]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_serving", "PYTHONPATH": str(ROOT)}
     log_path = tmp_path_factory.mktemp("serving") / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{request.param} did not start:\n{log_path.read_text(errors='replace')}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    time.sleep(0.05)
-            yield f"ws://127.0.0.1:{port}/ws/greet/"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serve_process(args, port, "tests.settings_serving", log_path) as base_url:
+        yield f"{base_url}/ws/greet/"
 
 
 async def test_a_client_naming_an_allowed_origin_is_served(server_url: str) -> None:

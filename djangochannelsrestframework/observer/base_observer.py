@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import functools
-import hashlib
 import logging
 import os
 import threading
@@ -24,6 +22,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from ..codec import SharedText
 from ..logs import log_delivery, log_publish, log_subscription
+from ..observer_groups import clean_group_name
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -33,12 +32,6 @@ _RECENT_BODIES = 32
 
 #: Strong references to fire-and-forget send tasks (the loop keeps only weak ones).
 _background_sends: set[asyncio.Task[Any]] = set()
-
-
-@functools.lru_cache(maxsize=4096)
-def clean_group_name(name: str) -> str:
-    """A channel-layer-safe group name: ``"DCRF-"`` + the sha256 hex digest of ``name``."""
-    return f"DCRF-{hashlib.sha256(name.encode()).hexdigest()}"
 
 
 async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:

@@ -18,7 +18,9 @@ from typing import Any, Protocol
 import channels
 from channels.layers import InMemoryChannelLayer
 
+from ..cancellation import cancellable
 from ..layer_resilience import idle_read_timeout
+from ..observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -173,7 +175,7 @@ class ProcessFanout:
             while self.groups:
                 self._receiving = True
                 try:
-                    message = await self.layer.receive(self.channel)
+                    message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
                 except Exception as exc:
                     if idle_read_timeout(exc):
                         continue  # a quiet channel, not a failing layer: read again
@@ -262,11 +264,6 @@ def fanout_for(layer: Any) -> ProcessFanout:
     if fanout is None or fanout.layer is not layer:
         fanout = per_loop[id(layer)] = ProcessFanout(layer)
     return fanout
-
-
-def is_observer_group(name: str) -> bool:
-    """Whether ``name`` is an observer's group (hashed by ``clean_group_name``), delivered per process."""
-    return name.startswith("DCRF-")
 
 
 async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:

@@ -13,18 +13,21 @@ from __future__ import annotations
 from .binding import ObserverAPIConsumerMetaclass, _bind_generic_observers, _GenericModelObserver, _model_of
 from .instance import ObserverModelInstanceMixin, _instance_change, _instance_groups
 from .request_ids import ObserverConsumerMixin
+
+# Kept importable from here under their old private names; ``current_event``, ``encode_payload``,
+# ``InstanceOutcome``, ``LazyContext`` and ``shares_instance_data`` are public in .sharing now.
 from .sharing import (
     _DEFAULT_PATH,
     _DEFAULT_PERMISSIONS,
     _SHARED_OUTCOMES_KEPT,
-    _current_event,
-    _encode,
-    _LazyContext,
-    _Outcome,
     _shareable_classes,
     _shared_outcomes,
-    _shares_instance_data,
 )
+from .sharing import InstanceOutcome as _Outcome
+from .sharing import LazyContext as _LazyContext
+from .sharing import current_event as _current_event
+from .sharing import encode_payload as _encode
+from .sharing import shares_instance_data as _shares_instance_data
 
 __all__ = [
     "_DEFAULT_PATH",

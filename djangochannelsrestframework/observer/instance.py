@@ -28,18 +28,18 @@ from ..serializer_plans import serializer_data
 from .binding import _bind_generic_observers, _GenericModelObserver, _model_of
 from .model_observer import ModelObserver
 from .request_ids import ObserverConsumerMixin
-from .sharing import _current_event, _encode, _LazyContext, _Outcome, _shares_instance_data, shared_result
+from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
 from .utils import request_id_key, request_id_of
 
 
 async def _instance_change(
     self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
-    token = _current_event.set(event if isinstance(event, str) else None)
+    token = current_event.set(event if isinstance(event, str) else None)
     try:
         await self.handle_observed_action(action=action, group=group, **dict(message))
     finally:
-        _current_event.reset(token)
+        current_event.reset(token)
 
 
 def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> Iterable[str]:
@@ -137,22 +137,22 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         pk = kwargs.get("pk")
         if action == "delete":
             data: Any = {"pk": pk}
-            text = _encode(data)
+            text = encode_payload(data)
             for key in request_ids:
                 await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))  # type: ignore[attr-defined]
             return
         outcome = await self._observed_outcome(pk, action)
-        if outcome.kind != _Outcome.DATA:
+        if outcome.kind != InstanceOutcome.DATA:
             # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
             return
         for key in request_ids:
             await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))  # type: ignore[attr-defined]
 
-    async def _observed_outcome(self, pk: Any, action: str) -> _Outcome:
+    async def _observed_outcome(self, pk: Any, action: str) -> InstanceOutcome:
         """What this socket's subscribers get for an event: computed here, or shared with the other
         sockets of this class in this process when it cannot depend on the subscriber."""
-        event = _current_event.get()
-        if event is None or not _shares_instance_data(self):
+        event = current_event.get()
+        if event is None or not shares_instance_data(self):
             return await self._compute_outcome(pk, action, shared=False)
         # A serializer that read its context (the user, the request) made a per-subscriber result.
         return await shared_result(
@@ -162,7 +162,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             usable=lambda outcome: not outcome.context_used,
         )
 
-    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> _Outcome:
+    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> InstanceOutcome:
         try:
             if shared:
                 data, context_used = await database_sync_to_async(self._shared_instance_data)(pk=pk, action=action)
@@ -170,10 +170,10 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
                 data = await database_sync_to_async(self._observed_instance_data)(pk=pk, action=action)
                 context_used = True
         except (Http404, ObjectDoesNotExist, NotFound):
-            return _Outcome(_Outcome.MISSING)
+            return InstanceOutcome(InstanceOutcome.MISSING)
         except (APIException, DjangoPermissionDenied):
-            return _Outcome(_Outcome.DENIED)
-        return _Outcome(_Outcome.DATA, data, _encode(data), context_used)
+            return InstanceOutcome(InstanceOutcome.DENIED)
+        return InstanceOutcome(InstanceOutcome.DATA, data, encode_payload(data), context_used)
 
     def _shared_instance_data(self, pk: Any, action: str) -> tuple[Any, bool]:
         """:meth:`_observed_instance_data` for a class whose defaults make it subscriber-independent;
@@ -181,7 +181,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         kwargs = {"pk": pk}
         instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)  # type: ignore[attr-defined]
         serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
-        context = _LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
+        context = LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
         data = serializer_data(serializer_class(instance=instance, context=context))
         return data, context.used
 

@@ -35,8 +35,8 @@ from ..serializer_plans import serializer_data
 from .base_observer import logger
 from .binding import _bind_generic_observers, _GenericModelObserver
 from .delivery import registry
-from .model_observer import ModelObserver, _json_pk
-from .sharing import _encode, shared_result
+from .model_observer import ModelObserver, json_pk
+from .sharing import encode_payload, shared_result
 
 
 class ListFrame(NamedTuple):
@@ -89,7 +89,7 @@ class ListOutcome:
         frame = self._deletes.get(pk)
         if frame is None:
             data = {"pk": pk}
-            frame = self._deletes[pk] = ListFrame("delete", data, _encode(data), status.HTTP_204_NO_CONTENT)
+            frame = self._deletes[pk] = ListFrame("delete", data, encode_payload(data), status.HTTP_204_NO_CONTENT)
         return frame
 
 
@@ -256,7 +256,7 @@ class ListSubscriptionMixin(ListModelMixin):
             return {}
         serializer = self.get_serializer(instance=visible, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
         data = serializer_data(serializer)
-        return {_json_pk(instance.pk): (row, _encode(row)) for instance, row in zip(visible, data, strict=True)}
+        return {json_pk(instance.pk): (row, encode_payload(row)) for instance, row in zip(visible, data, strict=True)}
 
     # -- subscribing -----------------------------------------------------------------------------
 
@@ -279,7 +279,7 @@ class ListSubscriptionMixin(ListModelMixin):
         """The primary keys of the whole filtered queryset (every page): what events are relative to."""
         kwargs = {"action": "list", **params}
         queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
-        return frozenset(_json_pk(pk) for pk in queryset.values_list("pk", flat=True))
+        return frozenset(json_pk(pk) for pk in queryset.values_list("pk", flat=True))
 
     async def _list_snapshot(self, request_id: Any, params: dict[str, Any]) -> tuple[Any, int]:
         """What ``list`` replies for ``params`` (the first page of a streamed list)."""

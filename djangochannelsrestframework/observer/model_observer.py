@@ -116,7 +116,7 @@ class _CommitBatch:
                 if row.observer.batch_changes:
                     change = _net_action(survivors)
                     if change is not None:
-                        batched.setdefault(row.observer, []).append((_json_pk(pk), change.value))
+                        batched.setdefault(row.observer, []).append((json_pk(pk), change.value))
                     continue
                 messages.extend(row.observer._net_messages(row, survivors))
             except Exception:
@@ -467,7 +467,7 @@ class ModelObserver(BaseObserver):
             if nothing_listened():
                 return
             if self.batch_changes:
-                send_to_groups(self.batch_messages([(_json_pk(instance.pk), action.value)]))
+                send_to_groups(self.batch_messages([(json_pk(instance.pk), action.value)]))
                 return
             row = _Row(self, old_groups)
             row.events.append(_Event(None, action, instance))
@@ -551,7 +551,7 @@ class ModelObserver(BaseObserver):
         elif self.serializer_class is not None:
             body = serializer_data(self.serializer_class(instance))
         else:
-            body = {"pk": _json_pk(instance.pk)}
+            body = {"pk": json_pk(instance.pk)}
         return {"type": self.message_type, "body": body, "action": action.value}
 
 
@@ -565,7 +565,8 @@ def _net_action(survivors: list[_Event]) -> Action | None:
     return Action.CREATE if first is Action.CREATE else Action.UPDATE
 
 
-def _json_pk(pk: Any) -> Any:
+def json_pk(pk: Any) -> Any:
+    """A primary key as events carry it: JSON scalars as they are, UUIDs and other types as strings."""
     if pk is None or isinstance(pk, (int, float, str, bool)):
         return pk
     return str(pk)

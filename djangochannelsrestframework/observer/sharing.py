@@ -17,10 +17,10 @@ from .. import codec
 from ..permissions import needs_object_check
 
 #: The id of the event an instance-subscription handler is delivering (``None`` outside one).
-_current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
+current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
 
 
-class _Outcome:
+class InstanceOutcome:
     """What an event means for a socket's subscribers: data (with its JSON), not found, or nothing."""
 
     DATA, MISSING, DENIED = "data", "missing", "denied"
@@ -82,11 +82,11 @@ _DEFAULT_PERMISSIONS = ("get_permissions", "check_object_permissions", "acheck_o
 _shareable_classes: dict[type, bool] = {}
 
 
-def _shares_instance_data(consumer: Any) -> bool:
+def shares_instance_data(consumer: Any) -> bool:
     """Whether every socket of this consumer's class gets the same data for an event: the class keeps
     the default queryset, serializer and object-permission path (no filter backends, no permission
     with an object check) and reads the object with the default ``_observed_instance_data``.  The
-    serializer's context is checked per event (:class:`_LazyContext`)."""
+    serializer's context is checked per event (:class:`LazyContext`)."""
     cls = type(consumer)
     static = _shareable_classes.get(cls)
     if static is None:
@@ -103,7 +103,7 @@ def _shares_instance_data(consumer: Any) -> bool:
     return not any(needs_object_check(permission) for permission in consumer._default_permissions())
 
 
-def _encode(data: Any) -> str | None:
+def encode_payload(data: Any) -> str | None:
     """The JSON text of ``data`` once for every socket; ``None`` leaves encoding (and its errors) to ``reply``."""
     try:
         return codec.dumps(data)
@@ -111,7 +111,7 @@ def _encode(data: Any) -> str | None:
         return None
 
 
-class _LazyContext(dict):  # type: ignore[type-arg]
+class LazyContext(dict):  # type: ignore[type-arg]
     """A serializer context built on first read; ``used`` tells whether the serializer read it."""
 
     def __init__(self, build: Callable[[], dict[str, Any]]) -> None:

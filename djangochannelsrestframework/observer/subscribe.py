@@ -23,8 +23,9 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from ..decorators import action
-from .generics import ObserverModelInstanceMixin, _current_event, _GenericModelObserver
+from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
+from .sharing import current_event
 from .utils import request_id_key
 
 #: The kinds of event a subscription can ask for.
@@ -51,11 +52,11 @@ def _subscription_groups(self: Any, pk: Any = None, **kwargs: Any) -> Iterator[s
 async def _subscribed_change(
     self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
-    token = _current_event.set(event if isinstance(event, str) else None)
+    token = current_event.set(event if isinstance(event, str) else None)
     try:
         await self.handle_subscribed_action(action=action, group=group, event=event, **dict(message))
     finally:
-        _current_event.reset(token)
+        current_event.reset(token)
 
 
 _subscribed_change.__name__ = "handle_subscribed_change"

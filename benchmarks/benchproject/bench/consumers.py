@@ -6,6 +6,7 @@ The observer part is optional: when ``djangochannelsrestframework.observer`` can
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
@@ -36,12 +37,25 @@ except ImportError:
     HAVE_MULTIPLEXING = False
 
 
+#: ``BENCH_IMPL=untyped`` (run.py's ``untyped`` implementation): ours with typed parameters off, i.e.
+#: an unannotated ``echo`` and no lookup validation in ``retrieve``, to measure both in the same run.
+UNTYPED = os.environ.get("BENCH_IMPL") == "untyped"
+
+
 class EchoConsumer(AsyncAPIConsumer):
-    @action()
-    async def echo(self, message: str | None = None, **kwargs: Any) -> tuple[Any, int]:
-        # Typed: ours validates `message` as a string on every call (DCRF ignores annotations).
-        # The benchmark thereby measures typed parameters, and retrieve the pk validation.
-        return {"message": message}, 200
+    if UNTYPED:
+
+        @action()
+        async def echo(self, message=None, **kwargs):  # type: ignore[no-untyped-def]
+            return {"message": message}, 200
+
+    else:
+
+        @action()
+        async def echo(self, message: str | None = None, **kwargs: Any) -> tuple[Any, int]:
+            # Typed: ours validates `message` as a string on every call (DCRF ignores annotations).
+            # The benchmark thereby measures typed parameters, and retrieve the pk validation.
+            return {"message": message}, 200
 
     @action()
     async def capabilities(self, **kwargs: Any) -> tuple[Any, int]:
@@ -57,6 +71,11 @@ class EchoConsumer(AsyncAPIConsumer):
 class RowConsumer(RetrieveModelMixin, ListModelMixin, GenericAsyncAPIConsumer):
     queryset = Row.objects.filter(pk__lte=LIST_ROWS).order_by("pk")
     serializer_class = RowSerializer
+
+    if UNTYPED:
+
+        def validate_lookup_value(self, model: Any, value: Any) -> Any:
+            return value  # the pre-issue-11 pass-through
 
 
 if HAVE_OBSERVER:

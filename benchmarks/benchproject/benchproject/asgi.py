@@ -1,4 +1,5 @@
-"""ASGI entry point. ``BENCH_IMPL=floor`` serves the hand-written channels consumers;
+"""ASGI entry point. ``BENCH_IMPL=floor`` serves the hand-written channels consumers, ``lean`` the same
+without channels' per-message thread hop;
 anything else serves the framework consumers (DCRF 1.3 or ours, whichever is installed)."""
 
 import os
@@ -14,6 +15,8 @@ from django.urls import path  # noqa: E402
 
 if os.environ.get("BENCH_IMPL") == "floor":
     from bench import floor as consumers
+elif os.environ.get("BENCH_IMPL") == "lean":
+    from bench import lean as consumers  # type: ignore[no-redef]
 else:
     from bench import consumers  # type: ignore[no-redef]
 

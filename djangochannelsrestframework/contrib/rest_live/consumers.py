@@ -28,10 +28,11 @@ from ... import codec
 from ...consumers import AsyncAPIConsumer
 from ...observer.base_observer import logger
 from ...observer.lists import ListFrame, ListOutcome
+from ...observer.model_observer import json_pk
 from ...settings import api_settings
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
-from .engine import LiveSubscription, deliver, json_pk, observer_for, outcome_of, params_key
+from .engine import LiveSubscription, deliver, observer_for, outcome_of, params_key
 
 _ACTIONS = {"create": CREATED, "update": UPDATED, "delete": DELETED}
 

@@ -24,8 +24,8 @@ from django.db.models import Model
 from ...observer.base_observer import logger
 from ...observer.delivery import registry
 from ...observer.lists import ListFrame, ListOutcome
-from ...observer.model_observer import ModelObserver, _json_pk
-from ...observer.sharing import _encode, shared_result
+from ...observer.model_observer import ModelObserver, json_pk
+from ...observer.sharing import encode_payload, shared_result
 
 #: Evaluates a batch's changed primary keys for a cohort: one outcome per stream the subscription has.
 Evaluate = Callable[[list[Any]], Sequence[ListOutcome]]
@@ -127,10 +127,5 @@ async def deliver(subscriptions: Sequence[LiveSubscription], message: dict[str, 
 
 def outcome_of(pks: list[Any], visible: Sequence[Model], data: Sequence[Any]) -> ListOutcome:
     """The outcome of a batch for one stream: ``visible`` rows serialized as ``data``, encoded once."""
-    rows = {_json_pk(instance.pk): (row, _encode(row)) for instance, row in zip(visible, data, strict=True)}
+    rows = {json_pk(instance.pk): (row, encode_payload(row)) for instance, row in zip(visible, data, strict=True)}
     return ListOutcome(pks, rows)
-
-
-def json_pk(pk: Any) -> Any:
-    """A primary key as it appears in events (UUIDs and other types as strings)."""
-    return _json_pk(pk)
