@@ -97,3 +97,33 @@ def test_a_change_nobody_listens_to_is_not_serialized():
         assert seen == [("unheard_changes", "create", 8)]
     finally:
         stop_listening(groups)
+
+
+def test_an_unheard_change_still_moves_the_state_an_observer_handed_out():
+    observer = recording_observer("stateful_changes", [])
+    item = Item(name="a", value=1)
+    state = observer.get_observer_state(item)
+    assert state.current_groups == set()
+    item.save()
+    assert state.current_groups == set(observer.group_names_for_signal())
+    item.delete()
+    assert state.current_groups == set()
+
+
+class CountingObserver(ModelObserver):
+    """Acts on every change, heard or not."""
+
+    def database_event(self, instance: Any, action: Any, using: str = "default") -> None:
+        self.calls.append(action.value)
+        super().database_event(instance, action, using=using)
+
+
+def test_an_observer_class_with_its_own_database_event_sees_unheard_changes():
+    async def counted_changes(consumer: Any, message: Any, **kwargs: Any) -> None:
+        """Never called."""
+
+    observer = CountingObserver(func=counted_changes, model_cls=Item)
+    observer.calls = []  # type: ignore[attr-defined]
+    item = Item.objects.create(name="a")
+    item.delete()
+    assert observer.calls == ["create", "delete"]  # type: ignore[attr-defined]

@@ -189,6 +189,8 @@ class _ModelReceivers:
 
     def __init__(self, model: type[Model]) -> None:
         self.observers: list[weakref.ref[ModelObserver]] = []
+        #: Whether every observer added records changes as ModelObserver does (see _unheard).
+        self._plain = True
         # Reentrant: a dead observer's callback may run inside add() when it triggers a collection.
         self._lock = threading.RLock()
         pre_save.connect(self.pre_save, sender=model, weak=False)
@@ -200,22 +202,44 @@ class _ModelReceivers:
         with self._lock:
             if not any(ref() is observer for ref in self.observers):
                 self.observers = [*self.observers, weakref.ref(observer, self._forget)]
+                self._plain = self._plain and _records_as_defined(type(observer))
 
     def _forget(self, dead: weakref.ref[ModelObserver]) -> None:
         with self._lock:
             self.observers = [ref for ref in self.observers if ref is not dead]
+            live = [ref() for ref in self.observers]
+            self._plain = all(_records_as_defined(type(o)) for o in live if o is not None)
 
     def pre_save(self, **kwargs: Any) -> None:
-        self._notify("pre_save_receiver", kwargs)
+        for ref in self.observers:
+            observer = ref()
+            if observer is not None:
+                observer.pre_save_receiver(**kwargs)
 
     def post_save(self, **kwargs: Any) -> None:
-        self._notify("post_save_receiver", kwargs)
+        if not self._unheard(kwargs):
+            self._notify("post_save_receiver", kwargs)
 
     def pre_delete(self, **kwargs: Any) -> None:
-        self._notify("pre_delete_receiver", kwargs)
+        for ref in self.observers:
+            observer = ref()
+            if observer is not None:
+                observer.pre_delete_receiver(**kwargs)
 
     def post_delete(self, **kwargs: Any) -> None:
-        self._notify("post_delete_receiver", kwargs)
+        if not self._unheard(kwargs):
+            self._notify("post_delete_receiver", kwargs)
+
+    def _unheard(self, kwargs: dict[str, Any]) -> bool:
+        """Whether a change reaches nobody and leaves every observer as it was, so none need be
+        called: committed already (no transaction), no group of an in-memory layer has a member,
+        and no observer keeps anything on the instance (a state it handed out, groups read before)."""
+        if not self._plain:
+            return False
+        kept = getattr(kwargs.get("instance"), "_state", None)
+        if kept is None or kept.__dict__.get(_STATES_ATTR) or kept.__dict__.get(_OLD_GROUPS_ATTR):
+            return False
+        return not connections[kwargs.get("using", "default")].in_atomic_block and nothing_listened()
 
     def _notify(self, receiver: str, kwargs: dict[str, Any]) -> None:
         outer = _dispatch.instance, _dispatch.snapshot
@@ -227,6 +251,15 @@ class _ModelReceivers:
                     getattr(observer, receiver)(**kwargs)
         finally:
             _dispatch.instance, _dispatch.snapshot = outer
+
+
+def _records_as_defined(cls: type) -> bool:
+    """Whether an observer class records changes with :class:`ModelObserver`'s own methods (a
+    subclass overriding one may act on changes nobody listens to)."""
+    return all(
+        getattr(cls, name) is getattr(ModelObserver, name)
+        for name in ("post_save_receiver", "post_delete_receiver", "database_event", "_record", "_track_state")
+    )
 
 
 _receivers: dict[type[Model], _ModelReceivers] = {}
