@@ -71,8 +71,16 @@ _DRF_METHODS = (
 )
 
 #: A planned field: (name, field of the class's template instance, SerializerMethodField method or None,
-#: the model attribute DRF's ``Field.get_attribute`` would read for it on a model instance, or None).
-_Entry = tuple[str, Any, str | None, str | None]
+#: the model attribute DRF's ``Field.get_attribute`` would read for it on a model instance, or None,
+#: the type of value its ``to_representation`` returns unchanged, or None).
+_Entry = tuple[str, Any, str | None, str | None, type | None]
+
+#: ``to_representation`` methods that return a value of exactly this type as it is (``str(text)``,
+#: ``int(number)``): the call is skipped for such values.
+_RETURNED_AS_IS: dict[Any, type] = {
+    drf_fields.CharField.to_representation: str,
+    drf_fields.IntegerField.to_representation: int,
+}
 _plans: dict[type, tuple[_Entry, ...] | None] = {}
 
 
@@ -125,7 +133,8 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
         if not _static_field(field, allow_methods):
             return None
         method = field.method_name if type(field) is drf_fields.SerializerMethodField else None
-        entries.append((str(field.field_name), field, method, _direct_attribute(field, values)))
+        as_is = _RETURNED_AS_IS.get(type(field).to_representation) if method is None else None
+        entries.append((str(field.field_name), field, method, _direct_attribute(field, values), as_is))
     plan = tuple(entries)
     _plans[key] = plan  # type: ignore[index]
     return plan
@@ -157,7 +166,7 @@ def _represent(plan: tuple[_Entry, ...], serializer: Any, instance: Any) -> dict
     ret: dict[str, Any] = {}
     # A model instance is not a Mapping: DRF's get_attribute then reads each field value with getattr.
     is_model = isinstance(instance, models.Model)
-    for name, field, method, direct in plan:
+    for name, field, method, direct, as_is in plan:
         try:
             attribute = _UNREAD
             if direct is not None and is_model:
@@ -176,6 +185,8 @@ def _represent(plan: tuple[_Entry, ...], serializer: Any, instance: Any) -> dict
             ret[name] = None
         elif method is not None:
             ret[name] = getattr(serializer, method)(attribute)
+        elif type(attribute) is as_is:
+            ret[name] = attribute
         else:
             ret[name] = field.to_representation(attribute)
     return ret

@@ -209,7 +209,7 @@ def test_context_dependent_serializers_still_give_drfs_data():
 
 def test_plain_classes_are_planned_once():
     assert _plan(AllFields) is _plan(AllFields) is not None
-    assert [name for name, _, _, _ in _plan(Shaped)] == [
+    assert [name for name, _, _, _, _ in _plan(Shaped)] == [
         "id",
         "title",
         "loud",
@@ -223,7 +223,7 @@ def test_plain_classes_are_planned_once():
 
 
 def test_fields_naming_a_model_value_are_read_directly():
-    direct = {name: attribute for name, _, _, attribute in _plan(Shaped)}
+    direct = {name: attribute for name, _, _, attribute, _ in _plan(Shaped)}
     assert direct == {
         "id": "id",
         "title": "text",
@@ -243,6 +243,28 @@ def test_rows_given_as_dicts_serialize_like_drf(rows):
     """A Mapping is read by key, as DRF reads it, not through the model attribute path."""
     values = [{name: row[name] for name in ("id", "text", "count", "price", "extra")} for row in rows]
     same_bytes(Shaped, values, many=True, context={"user": None})
+
+
+def test_text_and_integers_of_their_exact_type_skip_the_conversion():
+    as_is = {name: kind for name, _, _, _, kind in _plan(AllFields) if kind is not None}
+    assert as_is == {
+        "id": int,
+        "text": str,
+        "body": str,
+        "count": int,
+        "email": str,
+        "slug": str,
+        "link": str,
+        "address": str,
+    }
+    sample = Sample(id=1, text=TextLike("shown"), count=True, big=2**40)
+    assert same_bytes(AllFields, sample)["text"] == "converted"  # a str subclass goes through str(), as in DRF
+    assert same_bytes(AllFields, sample)["count"] == 1
+
+
+class TextLike(str):
+    def __str__(self) -> str:
+        return "converted"
 
 
 def test_a_callable_field_value_is_called_as_drf_calls_it():
