@@ -67,7 +67,8 @@ class HookSelf:
 class ObservedBody(EncodedOnce):
     """The message body a handler receives; ``.data`` returns the body itself, so handlers written for
     serializer hooks that return a serializer (``message.data``) keep working.  The sockets of a
-    process that get the same event share its JSON text (see :class:`~..codec.EncodedOnce`)."""
+    process that get the same event share its JSON text
+    (see :class:`~djangochannelsrestframework.codec.EncodedOnce`)."""
 
     @property
     def data(self) -> dict[str, Any]:
