@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
-from . import codec, throttling
+from . import codec, memory, throttling
 from .arguments import action_plan, bind_arguments
 from .decorators import lookup_key
 from .exceptions import (
@@ -119,9 +119,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- dispatch --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        memory.connections.opened()
         try:
             await super().__call__(scope, receive, send)
         finally:
+            memory.connections.closed()  # may schedule a trim (TRIM_MEMORY_AFTER_CLOSE), never run it here
             if not self._fanout_closed and any(name.startswith("DCRF-") for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all

@@ -3,7 +3,8 @@
 received shared instance-subscription payloads, and also when the cancellation of its channel-layer
 read is lost on the way (as ``asyncio.wait_for`` loses one before Python 3.12, under redis-py).
 
-The load test (``python -m tests.load.run``) checks the same at scale, through the servers' RSS.
+Then ``TRIM_MEMORY_AFTER_CLOSE``: when a process gives the freed memory back to the system.  The load
+test (``python -m tests.load.run``) checks both at scale, through the servers' RSS.
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ import websockets
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.test import override_settings
-
 from rest_framework import serializers
 
-from djangochannelsrestframework import permissions
+from djangochannelsrestframework import memory, permissions
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
-from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.layer_resilience import end_reads, resilient_receive
+from djangochannelsrestframework.memory import ConnectionMemory
+from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.observer.delivery import ProcessFanout
 from tests.app.models import Item
 from tests.envelope import connect, reply
@@ -100,8 +101,9 @@ def alive() -> int:
 
 async def alive_within(seconds: float) -> int:
     """The consumers still alive after up to ``seconds`` (closing ones finish in the background)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while alive() and asyncio.get_running_loop().time() < deadline:
+    for _ in range(int(seconds * 10)):
+        if not alive():
+            break
         await asyncio.sleep(0.1)
     return alive()
 
@@ -247,3 +249,59 @@ async def test_a_stopped_fanout_receiver_whose_cancellation_is_lost_does_not_rea
     await fanout.leave("DCRF-room", consumer)
     await asyncio.sleep(0.3)
     assert layer.running == 0
+
+
+# -- TRIM_MEMORY_AFTER_CLOSE -------------------------------------------------------------------------
+
+
+async def test_a_process_trims_once_half_its_connections_closed_at_most_every_ten_seconds(settings):
+    settings.DJANGO_CHANNELS_REST_API = {"TRIM_MEMORY_AFTER_CLOSE": True}
+    process = ConnectionMemory()
+    for _ in range(40):
+        process.opened()
+    for _ in range(19):
+        process.closed()
+    await asyncio.sleep(1.2)
+    assert (process.open, process.trims) == (21, 0)  # 19 of 40 closed: more than half still open
+    process.closed()
+    await asyncio.sleep(1.2)
+    assert (process.open, process.peak, process.trims) == (20, 20, 1)
+    for _ in range(30):
+        process.opened()
+    for _ in range(50):
+        process.closed()
+    await asyncio.sleep(1.2)
+    assert (process.open, process.trims) == (0, 1)  # the next trim waits for 10 s after the last
+
+
+async def test_a_few_connections_coming_and_going_trim_nothing(settings):
+    settings.DJANGO_CHANNELS_REST_API = {"TRIM_MEMORY_AFTER_CLOSE": True}
+    process = ConnectionMemory()
+    for _ in range(10):
+        process.opened()
+        process.closed()
+    for _ in range(10):
+        process.opened()
+    for _ in range(10):
+        process.closed()
+    await asyncio.sleep(1.2)
+    assert process.trims == 0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_closing_connections_trims_only_with_the_setting_on(settings):
+    before = memory.connections.trims
+    sockets = [await connect(TrackedConsumer) for _ in range(20)]
+    for communicator in sockets:
+        await communicator.disconnect()
+    await asyncio.sleep(1.2)
+    assert memory.connections.trims == before
+    settings.DJANGO_CHANNELS_REST_API = {"TRIM_MEMORY_AFTER_CLOSE": True}
+    sockets = [await connect(TrackedConsumer) for _ in range(20)]
+    for communicator in sockets:
+        await communicator.disconnect()
+    for _ in range(120):  # up to 12 s: a trim of an earlier test may delay this one
+        if memory.connections.trims != before:
+            break
+        await asyncio.sleep(0.1)
+    assert memory.connections.trims == before + 1
