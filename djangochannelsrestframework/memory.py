@@ -6,8 +6,9 @@ its peak.  With the setting on, the process runs a full garbage collection and g
 ``malloc_trim(0)`` when its count of open connections has fallen to half of its peak since the last
 trim (or to zero), after at least :data:`MIN_CLOSED` closings, at most once per
 :data:`MIN_INTERVAL` seconds, once the closings pause for :data:`DELAY` seconds (never inside a
-handler).  The trim pauses the event loop for a few milliseconds per hundred megabytes of heap.
-Elsewhere than on glibc (musl, macOS, Windows) it only collects.
+handler).  Both run on the event loop, which pauses for them (a full collection, then the trim: about
+7 ms after 130 MB were freed on a test machine).  Elsewhere than on glibc (musl, macOS, Windows) it
+only collects.
 """
 
 from __future__ import annotations
