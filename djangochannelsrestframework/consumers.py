@@ -26,7 +26,7 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
 
-from . import codec, throttling
+from . import codec, memory, throttling
 from .arguments import action_plan, bind_arguments
 from .decorators import lookup_key
 from .exceptions import (
@@ -42,7 +42,7 @@ from .exceptions import (
 )
 from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .layer_resilience import resilient_receive
+from .layer_resilience import end_reads, resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
@@ -136,17 +136,19 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Serve one socket: channels' ``AsyncConsumer.__call__`` (scope, channel layer, ``base_send``,
         ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
-        self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
-            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
-        self.base_send = send
+        memory.connections.opened()
         try:
+            self.scope = scope
+            self.channel_layer = get_channel_layer(self.channel_layer_alias)
+            if self.channel_layer is not None:
+                self.channel_name = await self.channel_layer.new_channel()
+                self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            self.base_send = send
             await self._serve(receive)
         except StopConsumer:
             pass
         finally:
+            memory.connections.closed()  # may schedule a trim (TRIM_MEMORY_AFTER_CLOSE), never run it here
             if not self._fanout_closed and any(is_observer_group(name) for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
                 from .observer.delivery import leave_all
@@ -287,6 +289,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
+        end_reads(self)
         await self.cancel_detached_tasks()
         from .observer.delivery import leave_all
 

@@ -5,6 +5,16 @@ read raises and channels ends the consumer, closing the socket.  :func:`resilien
 the read instead: on an error it logs once, waits (0.5 s doubling to 5 s) and, once the layer
 answers again, re-joins every group of the consumer (a restarted Redis has forgotten them) before
 it reads on.  Messages sent to the groups while the layer was down are lost.
+
+It also ends a read that outlives its consumer.  Before Python 3.12, ``asyncio.wait_for`` loses a
+cancellation that arrives just as the awaited operation completes, and redis-py sends each command
+through it (under its socket timeout).  When the read of a closing consumer is cancelled at that
+moment, channels waits for it forever: the read goes on (it is the process's Redis reader, as
+channels_redis has one read at a time per process), and keeps the consumer, its server protocol and
+its permessage-deflate buffers alive.  A mass disconnect loses one or two such cancellations.  Each
+read therefore runs under :func:`.cancellation.cancellable`, which repeats the cancellation until the
+read ends, and, as a second guard, a read that returns after its consumer disconnected
+(:func:`end_reads`) or while its task has a cancellation pending ends there.
 """
 
 from __future__ import annotations
@@ -52,6 +62,21 @@ def _forget_inbox(consumer: Any) -> None:
             del buffers[consumer.channel_name]
 
 
+def end_reads(consumer: Any) -> None:
+    """Mark ``consumer``'s channel-layer read as finished (its socket disconnected): a read whose
+    cancellation gets lost ends by itself at its next return from the layer."""
+    consumer._channel_reads_ended = True
+
+
+def _read_abandoned(consumer: Any) -> bool:
+    """Whether the read of ``consumer`` should have ended: it disconnected, or this task was
+    cancelled and the cancellation was swallowed below (``Task.cancelling()``, Python 3.11+)."""
+    if getattr(consumer, "_channel_reads_ended", False):
+        return True
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return cancelling is not None and cancelling() > 0
+
+
 def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
     """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
 
@@ -91,6 +116,9 @@ class _ResilientReceive:
                 raise
             except Exception as exc:
                 if idle_read_timeout(exc):
+                    if _read_abandoned(consumer):
+                        _forget_inbox(consumer)
+                        raise asyncio.CancelledError() from None
                     continue  # nothing arrived within the socket timeout: read again, the layer is fine
                 if not self.down:
                     logger.warning(
@@ -100,5 +128,8 @@ class _ResilientReceive:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LONGEST_RETRY_DELAY)
                 continue
+            if _read_abandoned(consumer):
+                _forget_inbox(consumer)  # a message for a consumer that is gone
+                raise asyncio.CancelledError()
             self.down = False
             return message

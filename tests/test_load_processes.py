@@ -24,10 +24,9 @@ def services() -> None:
 def test_load_at_ci_size(services, capsys):
     """200 connections over 2 processes, 2 rounds: exactly-once, in commit order, none dropped.
 
-    Memory is reported, not checked: the servers' RSS grows 5-7 MB per round, the same before
-    this check existed; tracemalloc shows the permessage-deflate state of closed
-    connections (websockets under uvicorn) still allocated, held by something not yet found
-    (benchmarks/README.md)."""
+    Memory is reported, not checked: on a shared CI machine RSS is too noisy for a 10 % bound at
+    this size.  That closed connections are freed is checked exactly, with weak references, in
+    tests/test_fault_closed_connections.py (benchmarks/README.md has the numbers)."""
     args = ["--connections", "200", "--objects", "10", "--updates", "5", "--rounds", "2", "--no-memory-check"]
     status = asyncio.run(main(parse(args)))
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -172,7 +172,9 @@ class ProcessFanout:
     async def _run(self) -> None:
         assert self.channel is not None
         try:
-            while self.groups:
+            # A receiver stopped while its cancellation was lost (see layer_resilience) ends at its next
+            # return from the layer, rather than read beside the receiver that replaced it.
+            while self.groups and self._task is asyncio.current_task():
                 self._receiving = True
                 try:
                     message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
@@ -186,6 +188,8 @@ class ProcessFanout:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if self._task is not asyncio.current_task():
+                return  # a stopped receiver (above): nothing to restart
             logger.exception("The observer receiver of this process failed; retrying in 1 s")
             await asyncio.sleep(1)
             self._task = None

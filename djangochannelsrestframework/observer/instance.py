@@ -183,6 +183,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
         context = LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
         data = serializer_data(serializer_class(instance=instance, context=context))
+        context.release()  # the data (through its serializer) is kept for other sockets: not this consumer
         return data, context.used
 
     def _observed_instance_data(self, pk: Any, action: str) -> Any:

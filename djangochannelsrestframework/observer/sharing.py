@@ -125,6 +125,11 @@ class LazyContext(dict):  # type: ignore[type-arg]
             build, self._build = self._build, None
             super().update(build())
 
+    def release(self) -> None:
+        """Forget how to build the context (it names the consumer that built it): the data this
+        serializer made is shared beyond that consumer, in :func:`shared_result`'s recent results."""
+        self._build = None
+
     def __getitem__(self, key: Any) -> Any:
         self._load()
         return super().__getitem__(key)

@@ -97,6 +97,13 @@ class Cluster:
             time.sleep(3)
         return [rss_kib(server.pid) for server in self.servers]
 
+    def trim(self) -> list[int]:
+        """RSS after a full collection and ``malloc_trim(0)`` in each server (DCRF_LOAD_TRIM=1)."""
+        for server in self.servers:
+            server.send_signal(signal.SIGUSR2)
+        time.sleep(2)
+        return [rss_kib(server.pid) for server in self.servers]
+
     def stop(self) -> None:
         for process in [*self.servers, self.writer]:
             if process.poll() is None:
@@ -227,8 +234,10 @@ async def main(args: argparse.Namespace) -> int:
         ok = warm["failure_count"] == 0
         for round_ in range(2, args.rounds + 2):
             outcome = await run_round(cluster, pks, round_, args.connections, args.updates)
-            await asyncio.sleep(3)  # closed sockets' consumers finish
+            await asyncio.sleep(6)  # closed sockets' consumers finish (a lost cancellation: 5 s)
             outcome["rss_kib_after_close"] = memory = cluster.memory()
+            if os.environ.get("DCRF_LOAD_TRIM") == "1":
+                outcome["rss_kib_after_trim"] = cluster.trim()
             outcome["memory_within_10_percent"] = all(m <= b * 1.10 for m, b in zip(memory, baseline))
             ok = ok and outcome["failure_count"] == 0 and (outcome["memory_within_10_percent"] or not args.check_memory)
             report["rounds"].append(outcome)
