@@ -120,8 +120,9 @@ def frames(pk: int, value: int) -> list[dict[str, Any]]:
 
 def server_protocol(consumer: Any) -> Any:
     """The server's protocol object of a consumer's socket: what its ASGI ``send`` is a method of."""
-    cells = consumer.base_send.__closure__  # the send guard's closure holds the server's send
-    return next(cell.cell_contents.__self__ for cell in cells if inspect.ismethod(cell.cell_contents))
+    send = consumer.base_send.send  # the send guard (send_guard._GuardedSend) holds the server's send
+    assert inspect.ismethod(send)
+    return send.__self__
 
 
 @pytest.mark.django_db(transaction=True)
