@@ -247,7 +247,7 @@ def test_rows_given_as_dicts_serialize_like_drf(rows):
 
 def test_text_and_integers_of_their_exact_type_skip_the_conversion():
     as_is = {name: kind for name, _, _, _, kind in _plan(AllFields) if kind is not None}
-    assert as_is == {
+    expected = {
         "id": int,
         "text": str,
         "body": str,
@@ -257,6 +257,11 @@ def test_text_and_integers_of_their_exact_type_skip_the_conversion():
         "link": str,
         "address": str,
     }
+    if type(AllFields().fields["big"]) is serializers.IntegerField:
+        # DRF before 3.16 maps BigIntegerField to a plain IntegerField; later ones to BigIntegerField,
+        # which may render as a string (COERCE_BIG_INTEGER_TO_STRING) and so keeps its conversion
+        expected["big"] = int
+    assert as_is == expected
     sample = Sample(id=1, text=TextLike("shown"), count=True, big=2**40)
     assert same_bytes(AllFields, sample)["text"] == "converted"  # a str subclass goes through str(), as in DRF
     assert same_bytes(AllFields, sample)["count"] == 1
