@@ -26,20 +26,72 @@ from tests.app.models import Item  # noqa: E402
 from tests.load.consumers import LoadConsumer  # noqa: E402
 
 
-def trace_memory() -> None:
-    """With DCRF_LOAD_TRACEMALLOC=1, each SIGUSR1 prints (stderr) what grew since the previous one."""
+def trace_memory(trace: bool) -> None:
+    """Each SIGUSR1 prints (stderr) what grew since the previous one: the object counts by type that
+    changed, and, with ``trace`` (DCRF_LOAD_TRACEMALLOC=1), the top allocation sites
+    (DCRF_LOAD_TRACEMALLOC_TOP of them, default 5); without it (DCRF_LOAD_MALLOCSTATS=1), pymalloc's
+    arena statistics (``sys._debugmallocstats``, which prints nothing while tracemalloc hooks the
+    allocator)."""
+    import collections
     import gc
     import signal
+    import tempfile
+    import traceback
     import tracemalloc
 
-    tracemalloc.start(12)
+    if trace:
+        tracemalloc.start(12)
+    top = int(os.environ.get("DCRF_LOAD_TRACEMALLOC_TOP", "5"))
     previous: list[tracemalloc.Snapshot] = []
+    previous_types: list[collections.Counter[str]] = []
+
+    def pymalloc_stats() -> str:
+        with tempfile.TemporaryFile("w+") as out:
+            saved = os.dup(2)
+            sys.stderr.flush()
+            os.dup2(out.fileno(), 2)
+            try:
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            out.seek(0)
+            lines = out.read().splitlines()
+        wanted = ("# arenas", "# bytes in", "# bytes lost", "Total")
+        return "\n  ".join(line for line in lines if line.startswith(wanted))
 
     def report(*args: object) -> None:
+        try:
+            print_report()
+        except Exception:
+            traceback.print_exc()
+
+    def print_report() -> None:
+        if os.environ.get("DCRF_LOAD_CLEAR_SHARED") == "1":  # do the shared payloads pin arenas?
+            from djangochannelsrestframework.observer import sharing
+
+            sharing._shared_outcomes.clear()
         gc.collect()
+        types = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+        print(f"--- gc-tracked objects {sum(types.values())}", file=sys.stderr)
+        if previous_types:
+            changed = types.copy()
+            changed.subtract(previous_types[-1])
+            print("--- gc-tracked objects by type, change:", file=sys.stderr)
+            for name, diff in sorted(changed.items(), key=lambda item: -abs(item[1]))[:25]:
+                if diff:
+                    print(f"  {name}: {diff:+d} (now {types[name]})", file=sys.stderr, flush=True)
+        previous_types[:] = [types]
+        if not trace:
+            print("  " + pymalloc_stats(), file=sys.stderr, flush=True)
+            return
         snapshot = tracemalloc.take_snapshot()
+        print(f"--- traced (current, peak) {tracemalloc.get_traced_memory()}", file=sys.stderr)
         if previous:
-            for stat in snapshot.compare_to(previous[-1], "traceback")[:5]:
+            stats = snapshot.compare_to(previous[-1], "traceback")
+            grown = sum(stat.size_diff for stat in stats)
+            print(f"--- size_diff total {grown} in {len(stats)} tracebacks", file=sys.stderr)
+            for stat in stats[:top]:
                 print(stat, *stat.traceback.format()[-8:], sep="\n  ", file=sys.stderr, flush=True)
         previous[:] = [snapshot]
 
@@ -65,8 +117,8 @@ def trim_on_signal() -> None:
 def serve(port: int) -> None:
     import uvicorn
 
-    if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1":
-        trace_memory()
+    if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1" or os.environ.get("DCRF_LOAD_MALLOCSTATS") == "1":
+        trace_memory(os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1")
     if os.environ.get("DCRF_LOAD_TRIM") == "1":
         trim_on_signal()
     uvicorn.run(LoadConsumer.as_asgi(), host="127.0.0.1", port=port, log_level="warning", lifespan="off", backlog=4096)

@@ -91,10 +91,10 @@ class Cluster:
         return f"ws://127.0.0.1:{self.ports[n % len(self.ports)]}/ws/"
 
     def memory(self) -> list[int]:
-        if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1":
+        if "1" in (os.environ.get("DCRF_LOAD_TRACEMALLOC"), os.environ.get("DCRF_LOAD_MALLOCSTATS")):
             for server in self.servers:
                 server.send_signal(signal.SIGUSR1)
-            time.sleep(3)
+            time.sleep(60 if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1" else 3)  # compare_to takes a while
         return [rss_kib(server.pid) for server in self.servers]
 
     def trim(self) -> list[int]:
@@ -224,7 +224,7 @@ async def run_round(cluster: Cluster, pks: list[int], round_: int, connections: 
 
 
 async def main(args: argparse.Namespace) -> int:
-    cluster = Cluster()
+    cluster = Cluster(args.servers)
     try:
         pks = (await asyncio.to_thread(cluster.command, f"setup {args.objects}"))["pks"]
         warm = await run_round(cluster, pks, 1, 20, 2)
@@ -253,6 +253,7 @@ async def main(args: argparse.Namespace) -> int:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--servers", type=int, default=2, help="server processes")
     parser.add_argument("--objects", type=int, default=20)
     parser.add_argument("--updates", type=int, default=10, help="commits per object and round")
     parser.add_argument("--rounds", type=int, default=3)
