@@ -191,25 +191,32 @@ class ProcessFanout:
             if self._task is not asyncio.current_task():
                 return  # a stopped receiver (above): nothing to restart
             logger.exception("The observer receiver of this process failed; retrying in 1 s")
-            await asyncio.sleep(1)
-            self._task = None
-            if self.groups:
-                await self._rejoin()
+            # Read again only once every group is joined again: a read that succeeds first (the layer came
+            # back meanwhile) would otherwise wait on a channel that no group sends to any more.
+            while True:
+                await asyncio.sleep(1)
+                if not self.groups or self._task is not asyncio.current_task():
+                    break
+                if await self._rejoin():
+                    break
+            if self._task is asyncio.current_task():
+                self._task = None
                 self._ensure_running()
             return
         if self._task is asyncio.current_task():
             self._task = None
 
-    async def _rejoin(self) -> None:
+    async def _rejoin(self) -> bool:
         """Join every group again after the layer failed (a restarted Redis lost its memberships);
-        joining a group twice is harmless.  A group that cannot be joined yet is retried next time."""
+        joining a group twice is harmless.  ``False`` when a group cannot be joined yet."""
         for group, entry in list(self.groups.items()):
             if entry.joined and self.channel is not None:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except Exception:
                     logger.warning("Could not join group %s again yet", group)
-                    return
+                    return False
+        return True
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""
