@@ -23,6 +23,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from ..codec import SharedText
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name
+from ..recent import RecentCache
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -223,12 +224,13 @@ class BaseObserver:
         """The encoding cell of an event body: every socket of the process gets the same body object
         for one event, so its copies share one JSON text (a few recent events are remembered, since
         busy sockets take events late)."""
-        recent: dict[int, SharedText] = self.__dict__.setdefault("_recent_bodies", {})
+        recent: RecentCache[SharedText] | None = self.__dict__.get("_recent_bodies")
+        if recent is None:
+            recent = self.__dict__["_recent_bodies"] = RecentCache(_RECENT_BODIES)
         shared = recent.get(id(body))
         if shared is None or shared.source is not body:
-            shared = recent[id(body)] = SharedText(body)
-            if len(recent) > _RECENT_BODIES:
-                del recent[next(iter(recent))]
+            shared = SharedText(body)
+            recent.put(id(body), shared)
         return shared
 
     # -- hooks -----------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ consumer class, action), list subscriptions per (event, cohort).  See docs/deliv
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from .. import codec
 from ..permissions import needs_object_check
+from ..recent import RecentCache
 
 #: The id of the event an instance-subscription handler is delivering (``None`` outside one).
 current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
@@ -35,8 +35,10 @@ class InstanceOutcome:
 
 #: Recent events' shared results, per key (see :func:`shared_result`); a handful is plenty,
 #: since every socket of a process handles an event within moments of the others.
-_shared_outcomes: OrderedDict[Hashable, tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = OrderedDict()
 _SHARED_OUTCOMES_KEPT = 256
+_shared_outcomes: RecentCache[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = RecentCache(
+    _SHARED_OUTCOMES_KEPT
+)
 
 T = TypeVar("T")
 
@@ -61,16 +63,14 @@ async def shared_result(
             return shared
         return await (fallback or compute)()
     future: asyncio.Future[T | None] = loop.create_future()
-    _shared_outcomes[key] = (loop, future)
-    while len(_shared_outcomes) > _SHARED_OUTCOMES_KEPT:
-        _shared_outcomes.popitem(last=False)
+    _shared_outcomes.put(key, (loop, future))
     result: T | None = None
     try:
         result = await compute()
         return result
     finally:
         if result is None or (usable is not None and not usable(result)):
-            _shared_outcomes.pop(key, None)
+            _shared_outcomes.pop(key)
             result = None
         if not future.done():
             future.set_result(result)
