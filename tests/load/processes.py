@@ -91,6 +91,8 @@ def trace_memory(trace: bool) -> None:
             stats = snapshot.compare_to(previous[-1], "traceback")
             grown = sum(stat.size_diff for stat in stats)
             print(f"--- size_diff total {grown} in {len(stats)} tracebacks", file=sys.stderr)
+            if os.environ.get("DCRF_LOAD_TRACEMALLOC_BY") == "count":  # many small survivors pin arenas
+                stats.sort(key=lambda stat: -stat.count_diff)
             for stat in stats[:top]:
                 print(stat, *stat.traceback.format()[-8:], sep="\n  ", file=sys.stderr, flush=True)
         previous[:] = [snapshot]
@@ -121,7 +123,26 @@ def serve(port: int) -> None:
         trace_memory(os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1")
     if os.environ.get("DCRF_LOAD_TRIM") == "1":
         trim_on_signal()
-    uvicorn.run(LoadConsumer.as_asgi(), host="127.0.0.1", port=port, log_level="warning", lifespan="off", backlog=4096)
+    if os.environ.get("DCRF_LOAD_ARENAS") == "1":
+        import signal
+
+        from tests.load.arenas import census
+
+        signal.signal(signal.SIGUSR1, lambda *args: census())
+    uvicorn.run(
+        LoadConsumer.as_asgi(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        backlog=4096,
+        loop=os.environ.get("DCRF_LOAD_LOOP", "auto"),
+    )
+
+
+#: The items of this run are named NAMES-n: runs at the same time (the suite's small load test and
+#: a full-size one) leave each other's rows alone.
+NAMES = os.environ.get("DCRF_LOAD_PREFIX", "load")
 
 
 def write() -> None:
@@ -134,20 +155,20 @@ def write() -> None:
     for line in sys.stdin:
         words = line.split()
         if words[0] == "setup":
-            Item.objects.filter(name__startswith="load-").delete()
-            pks = [Item.objects.create(name=f"load-{n}", value=0).pk for n in range(int(words[1]))]
+            Item.objects.filter(name__startswith=f"{NAMES}-").delete()
+            pks = [Item.objects.create(name=f"{NAMES}-{n}", value=0).pk for n in range(int(words[1]))]
             print(json.dumps({"pks": pks}), flush=True)
         elif words[0] == "update":
             round_, count = int(words[1]), int(words[2])
             commits: list[list[float]] = []
             for n in range(1, count + 1):
                 for pk in pks:
-                    item = Item(pk=pk, name=f"load-{pks.index(pk)}", value=round_ * 1000 + n)
+                    item = Item(pk=pk, name=f"{NAMES}-{pks.index(pk)}", value=round_ * 1000 + n)
                     item.save()  # autocommit: one transaction per save
                     commits.append([pk, item.value, time.time()])
             print(json.dumps({"commits": commits}), flush=True)
         elif words[0] == "cleanup":
-            Item.objects.filter(name__startswith="load-").delete()
+            Item.objects.filter(name__startswith=f"{NAMES}-").delete()
             print(json.dumps({"done": True}), flush=True)
 
 

@@ -38,9 +38,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_kib(pid: int) -> int:
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -91,11 +91,16 @@ class Cluster:
         return f"ws://127.0.0.1:{self.ports[n % len(self.ports)]}/ws/"
 
     def memory(self) -> list[int]:
-        if "1" in (os.environ.get("DCRF_LOAD_TRACEMALLOC"), os.environ.get("DCRF_LOAD_MALLOCSTATS")):
+        probes = ("DCRF_LOAD_TRACEMALLOC", "DCRF_LOAD_MALLOCSTATS", "DCRF_LOAD_ARENAS")
+        if any(os.environ.get(name) == "1" for name in probes):
             for server in self.servers:
                 server.send_signal(signal.SIGUSR1)
-            time.sleep(60 if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1" else 3)  # compare_to takes a while
+            time.sleep(60 if os.environ.get("DCRF_LOAD_TRACEMALLOC") == "1" else 15)  # compare_to takes a while
         return [rss_kib(server.pid) for server in self.servers]
+
+    def rss_parts(self) -> list[tuple[int, int]]:
+        """Each server's resident memory split into anonymous (heap) and file-backed (code) pages."""
+        return [(rss_kib(server.pid, "RssAnon"), rss_kib(server.pid, "RssFile")) for server in self.servers]
 
     def trim(self) -> list[int]:
         """RSS after a full collection and ``malloc_trim(0)`` in each server (DCRF_LOAD_TRIM=1)."""
@@ -230,12 +235,18 @@ async def main(args: argparse.Namespace) -> int:
         warm = await run_round(cluster, pks, 1, 20, 2)
         await asyncio.sleep(2)
         baseline = cluster.memory()
-        report: dict[str, Any] = {"baseline_rss_kib": baseline, "warm_up": warm["failure_count"] == 0, "rounds": []}
+        report: dict[str, Any] = {
+            "baseline_rss_kib": baseline,
+            "baseline_anon_file_kib": cluster.rss_parts(),
+            "warm_up": warm["failure_count"] == 0,
+            "rounds": [],
+        }
         ok = warm["failure_count"] == 0
         for round_ in range(2, args.rounds + 2):
             outcome = await run_round(cluster, pks, round_, args.connections, args.updates)
             await asyncio.sleep(6)  # closed sockets' consumers finish (a lost cancellation: 5 s)
             outcome["rss_kib_after_close"] = memory = cluster.memory()
+            outcome["anon_file_kib_after_close"] = cluster.rss_parts()
             if os.environ.get("DCRF_LOAD_TRIM") == "1":
                 outcome["rss_kib_after_trim"] = cluster.trim()
             outcome["memory_within_10_percent"] = all(m <= b * 1.10 for m, b in zip(memory, baseline))
