@@ -42,7 +42,7 @@ from .exceptions import (
 )
 from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .layer_resilience import end_reads, resilient_receive
+from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
@@ -289,7 +289,6 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
-        end_reads(self)
         await self.cancel_detached_tasks()
         from .observer.delivery import leave_all
 

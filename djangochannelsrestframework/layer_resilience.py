@@ -13,8 +13,7 @@ moment, channels waits for it forever: the read goes on (it is the process's Red
 channels_redis has one read at a time per process), and keeps the consumer, its server protocol and
 its permessage-deflate buffers alive.  A mass disconnect loses one or two such cancellations.  Each
 read therefore runs under :func:`.cancellation.cancellable`, which repeats the cancellation until the
-read ends, and, as a second guard, a read that returns after its consumer disconnected
-(:func:`end_reads`) or while its task has a cancellation pending ends there.
+read ends.
 """
 
 from __future__ import annotations
@@ -62,21 +61,6 @@ def _forget_inbox(consumer: Any) -> None:
             del buffers[consumer.channel_name]
 
 
-def end_reads(consumer: Any) -> None:
-    """Mark ``consumer``'s channel-layer read as finished (its socket disconnected): a read whose
-    cancellation gets lost ends by itself at its next return from the layer."""
-    consumer._channel_reads_ended = True
-
-
-def _read_abandoned(consumer: Any) -> bool:
-    """Whether the read of ``consumer`` should have ended: it disconnected, or this task was
-    cancelled and the cancellation was swallowed below (``Task.cancelling()``, Python 3.11+)."""
-    if getattr(consumer, "_channel_reads_ended", False):
-        return True
-    cancelling = getattr(asyncio.current_task(), "cancelling", None)
-    return cancelling is not None and cancelling() > 0
-
-
 def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
     """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
 
@@ -116,9 +100,6 @@ class _ResilientReceive:
                 raise
             except Exception as exc:
                 if idle_read_timeout(exc):
-                    if _read_abandoned(consumer):
-                        _forget_inbox(consumer)
-                        raise asyncio.CancelledError() from None
                     continue  # nothing arrived within the socket timeout: read again, the layer is fine
                 if not self.down:
                     logger.warning(
@@ -128,8 +109,5 @@ class _ResilientReceive:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, LONGEST_RETRY_DELAY)
                 continue
-            if _read_abandoned(consumer):
-                _forget_inbox(consumer)  # a message for a consumer that is gone
-                raise asyncio.CancelledError()
             self.down = False
             return message

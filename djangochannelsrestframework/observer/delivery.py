@@ -172,9 +172,7 @@ class ProcessFanout:
     async def _run(self) -> None:
         assert self.channel is not None
         try:
-            # A receiver stopped while its cancellation was lost (see layer_resilience) ends at its next
-            # return from the layer, rather than read beside the receiver that replaced it.
-            while self.groups and self._task is asyncio.current_task():
+            while self.groups:
                 self._receiving = True
                 try:
                     message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
@@ -188,23 +186,19 @@ class ProcessFanout:
         except asyncio.CancelledError:
             raise
         except Exception:
-            if self._task is not asyncio.current_task():
-                return  # a stopped receiver (above): nothing to restart
             logger.exception("The observer receiver of this process failed; retrying in 1 s")
             # Read again only once every group is joined again: a read that succeeds first (the layer came
             # back meanwhile) would otherwise wait on a channel that no group sends to any more.
             while True:
                 await asyncio.sleep(1)
-                if not self.groups or self._task is not asyncio.current_task():
+                if not self.groups:
                     break
                 if await self._rejoin():
                     break
-            if self._task is asyncio.current_task():
-                self._task = None
-                self._ensure_running()
-            return
-        if self._task is asyncio.current_task():
             self._task = None
+            self._ensure_running()
+            return
+        self._task = None
 
     async def _rejoin(self) -> bool:
         """Join every group again after the layer failed (a restarted Redis lost its memberships);
