@@ -28,6 +28,7 @@ from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDe
 
 from . import codec, memory, throttling
 from .arguments import action_plan, bind_arguments
+from .cancellation import cancellable
 from .decorators import lookup_key
 from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
@@ -331,7 +332,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         async def undo() -> None:
             self.groups.discard(name)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+                await cancellable(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
 
         await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
 
@@ -350,7 +351,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         error: Exception | None = None
         for _attempt in (1, 2):
             try:
-                await asyncio.wait_for(join(), api_settings.SUBSCRIBE_TIMEOUT)
+                await cancellable(join(), api_settings.SUBSCRIBE_TIMEOUT)  # not wait_for: see .cancellation
                 return
             except asyncio.TimeoutError as exc:
                 error = exc
