@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from .cancellation import cancellable
@@ -31,6 +31,32 @@ logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
 LONGEST_RETRY_DELAY = 5.0
+
+
+def retry_delays() -> Iterator[float]:
+    """The waits between two tries on a failing layer: 0.5 s, doubling up to 5 s."""
+    delay = FIRST_RETRY_DELAY
+    while True:
+        yield delay
+        delay = min(delay * 2, LONGEST_RETRY_DELAY)
+
+
+async def rejoin_before_reading(
+    rejoin: Callable[[], Awaitable[None]], has_groups: Callable[[], bool], delays: Iterator[float]
+) -> bool:
+    """After a layer failure, join the groups of a reader again before it reads on: a restarted Redis
+    forgot them, and a read that comes first would wait on a channel no group sends to any more.
+
+    Runs ``rejoin()`` until it succeeds, waiting the next of ``delays`` after each failure; ``False``
+    (nothing joined) once ``has_groups()`` says no group is left."""
+    while has_groups():
+        try:
+            await rejoin()
+        except Exception:
+            await asyncio.sleep(next(delays))
+            continue
+        return True
+    return False
 
 
 async def _rejoin(consumer: Any) -> None:
@@ -80,15 +106,11 @@ class _ResilientReceive:
 
     async def __call__(self) -> Any:
         consumer: Any = self.consumer_ref()
-        delay = FIRST_RETRY_DELAY
+        delays = retry_delays()
         while True:
-            if self.down and consumer.groups:
-                try:
-                    await _rejoin(consumer)
-                except Exception:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, LONGEST_RETRY_DELAY)
-                    continue
+            if self.down and await rejoin_before_reading(
+                lambda: _rejoin(consumer), lambda: bool(consumer.groups), delays
+            ):
                 logger.warning(
                     "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
                 )
@@ -106,8 +128,7 @@ class _ResilientReceive:
                         "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc
                     )
                     self.down = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                await asyncio.sleep(next(delays))
                 continue
             self.down = False
             return message

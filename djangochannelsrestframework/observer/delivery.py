@@ -9,6 +9,7 @@ docs/delivery.rst describes the whole path.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import weakref
 from collections import deque
@@ -19,7 +20,7 @@ import channels
 from channels.layers import InMemoryChannelLayer
 
 from ..cancellation import cancellable
-from ..layer_resilience import idle_read_timeout
+from ..layer_resilience import idle_read_timeout, rejoin_before_reading
 from ..observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -187,30 +188,23 @@ class ProcessFanout:
             raise
         except Exception:
             logger.exception("The observer receiver of this process failed; retrying in 1 s")
-            # Read again only once every group is joined again: a read that succeeds first (the layer came
-            # back meanwhile) would otherwise wait on a channel that no group sends to any more.
-            while True:
-                await asyncio.sleep(1)
-                if not self.groups:
-                    break
-                if await self._rejoin():
-                    break
+            await asyncio.sleep(1)
+            await rejoin_before_reading(self._rejoin, lambda: bool(self.groups), itertools.repeat(1.0))
             self._task = None
             self._ensure_running()
             return
         self._task = None
 
-    async def _rejoin(self) -> bool:
+    async def _rejoin(self) -> None:
         """Join every group again after the layer failed (a restarted Redis lost its memberships);
-        joining a group twice is harmless.  ``False`` when a group cannot be joined yet."""
+        joining a group twice is harmless.  Raises when a group cannot be joined yet."""
         for group, entry in list(self.groups.items()):
             if entry.joined and self.channel is not None:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except Exception:
                     logger.warning("Could not join group %s again yet", group)
-                    return False
-        return True
+                    raise
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""
