@@ -22,18 +22,15 @@ import websockets
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.test import override_settings
-from rest_framework import serializers
 
-from djangochannelsrestframework import memory, permissions
+from djangochannelsrestframework import memory
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
-from djangochannelsrestframework.decorators import action
-from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.layer_resilience import resilient_receive
 from djangochannelsrestframework.memory import ConnectionMemory
-from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.observer.delivery import ProcessFanout
 from tests.app.models import Item
 from tests.envelope import connect, reply
+from tests.load.consumers import LoadConsumer
 from tests.services import require
 from tests.settings_services import REDIS_LAYERS
 
@@ -41,50 +38,17 @@ from tests.settings_services import REDIS_LAYERS
 made: list[weakref.ref[Any]] = []
 
 
-class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = Item
-        fields = ["id", "name", "value"]
-
-
-class TrackedConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
-    """As the load test's consumer: ``subscribe_instance`` (shared payloads) and ``watch`` (a model
-    observer) per socket; records a weak reference to each instance."""
-
-    queryset = Item.objects.all()
-    serializer_class = ItemSerializer
-    permission_classes = (permissions.AllowAny,)
+class TrackedConsumer(LoadConsumer):
+    """The load test's consumer (``subscribe_instance``, shared payloads, and ``watch``, a model
+    observer, per socket) recording a weak reference to each instance."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         made.append(weakref.ref(self))
 
-    @model_observer(Item)
-    async def item_changes(
-        self, message: Any, action: Any = None, subscribing_request_ids: Any = (), **kwargs: Any
-    ) -> None:
-        for request_id in subscribing_request_ids:
-            await self.reply(action=action, data=message, request_id=request_id)
-
-    @item_changes.serializer
-    def item_changes(self, instance: Item, action: Any, **kwargs: Any) -> dict[str, Any]:
-        return {"id": instance.pk, "value": instance.value}
-
-    @item_changes.groups_for_signal
-    def item_changes(self, instance: Item, **kwargs: Any) -> Any:
-        yield f"item-{instance.pk}"
-
-    @item_changes.groups_for_consumer
-    def item_changes(self, pk: Any = None, **kwargs: Any) -> Any:
-        yield f"item-{pk}"
-
-    @action()
-    async def watch(self, pk: int, request_id: Any = None) -> tuple[None, int]:
-        await self.item_changes.subscribe(pk=pk, request_id=request_id)
-        return None, 201
-
 
 # The groups name the row by primary key only: saves need not read the old row back (as other tests count).
+# The observer is LoadConsumer's; the load test's servers, which never import this module, still read it.
 TrackedConsumer.item_changes.groups_from_pk_only = True
 
 
