@@ -47,7 +47,7 @@ from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
-from .permissions import AllowAny, _instantiate, call_permission
+from .permissions import AllowAny, call_permission, instantiate_permission
 from .send_guard import guarded_send
 from .settings import api_settings
 from .user_recheck import recheck_user
@@ -393,7 +393,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 f"permission_classes of {type(self).__qualname__} must be a list or tuple of permission classes, "
                 f"not {classes!r}; write permission_classes = [{getattr(classes, '__name__', classes)}]."
             )
-        permissions = [_instantiate(permission_class) for permission_class in classes]
+        permissions = [instantiate_permission(permission_class) for permission_class in classes]
         self._permissions_cache = (classes, permissions)
         return permissions
 
