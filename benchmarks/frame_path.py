@@ -16,38 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import os
 import pstats
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
+from inproc import Typed, Untyped  # sets Django up: before anything needing its settings
 
-django.setup()
-
-from channels.consumer import get_handler_name  # noqa: E402
-from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
-
-from djangochannelsrestframework.consumers import AsyncAPIConsumer  # noqa: E402
-from djangochannelsrestframework.decorators import action  # noqa: E402
-
-
-class Typed(AsyncAPIConsumer):
-    @action()
-    async def echo(self, message: str | None = None, **kwargs: Any) -> Any:
-        return {"message": message}, 200
-
-
-class Untyped(AsyncAPIConsumer):
-    @action()
-    async def echo(self, message=None, **kwargs):  # type: ignore[no-untyped-def]
-        return {"message": message}, 200
+# isort: split
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 
 class Lean(AsyncJsonWebsocketConsumer):

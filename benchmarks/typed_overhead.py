@@ -9,38 +9,20 @@ typed parameters add to one message: binding ``{"message": "hello"}`` to ``echo(
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import timeit
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
+from inproc import Typed, Untyped  # sets Django up: before anything needing its settings
 
-django.setup()
+# isort: split
+from django.contrib.auth.models import User
 
-from django.contrib.auth.models import User  # noqa: E402
-
-from djangochannelsrestframework.consumers import AsyncAPIConsumer  # noqa: E402
-from djangochannelsrestframework.converters import lookup_converter  # noqa: E402
-from djangochannelsrestframework.decorators import action  # noqa: E402
-
-
-class Untyped(AsyncAPIConsumer):
-    @action()
-    async def echo(self, message: Any = None, **kwargs: Any) -> Any:
-        return {"message": message}, 200
-
-
-class Typed(AsyncAPIConsumer):
-    @action()
-    async def echo(self, message: str | None = None, **kwargs: Any) -> Any:
-        return {"message": message}, 200
+from djangochannelsrestframework.converters import lookup_converter
 
 
 def per_call_us(statement: Any, number: int = 100_000) -> float:

@@ -1,4 +1,4 @@
-"""Channel-layer reads that end when they are cancelled, even if the layer's client drops the cancel.
+"""Channel-layer calls that end when they are cancelled, even if the layer's client drops the cancel.
 
 On Python 3.11 and older, ``asyncio.wait_for`` loses a cancellation that arrives in the loop
 iteration in which the awaited operation finishes (CPython gh-86296, fixed in 3.12).  redis-py
@@ -7,7 +7,8 @@ writes its blocking pop carries on as if nothing had happened, popping for a cha
 to any more.  Channels cancels a consumer's read once, when its socket closes, and waits for it:
 that consumer never ends, and the server's graceful shutdown (SIGTERM) waits for it forever.
 The defect is in redis-py on old Pythons, which we cannot patch, so every channel-layer read of
-this package goes through :func:`cancellable`.
+this package goes through :func:`cancellable`, and so do the group joins of a subscription, which
+need a time limit: ``wait_for`` itself would lose the cancellation again.
 """
 
 from __future__ import annotations
@@ -27,20 +28,24 @@ RECANCEL_INTERVAL = 0.1
 STOP_GRACE = 5.0
 
 
-async def cancellable(operation: Awaitable[T]) -> T:
+async def cancellable(operation: Awaitable[T], timeout: float | None = None) -> T:
     """``await operation`` in a task of its own, so that cancelling the caller always ends it.
 
     When the caller is cancelled, the operation is cancelled too, and again every
     :data:`RECANCEL_INTERVAL` seconds until it has ended (a ``channels_redis`` read holds the
     layer's receive lock until then), for at most :data:`STOP_GRACE` seconds; then the caller's
     cancellation goes on.  A message the operation returns after the cancellation is dropped, as
-    it would be had the first cancellation landed."""
+    it would be had the first cancellation landed.  With a ``timeout`` (seconds), an operation
+    still running by then is stopped the same way and :class:`asyncio.TimeoutError` is raised."""
     task = asyncio.ensure_future(operation)
     try:
-        await asyncio.wait((task,))
+        done, _ = await asyncio.wait((task,), timeout=timeout)
     except asyncio.CancelledError:
         await _stop(task)
         raise
+    if not done:
+        await _stop(task)
+        raise asyncio.TimeoutError()
     return task.result()
 
 
@@ -51,7 +56,7 @@ async def _stop(task: asyncio.Future[T]) -> None:
         while not task.done():
             remaining = deadline - loop.time()
             if remaining <= 0:
-                logger.warning("A channel-layer read ignored its cancellation for %.0f s; leaving it", STOP_GRACE)
+                logger.warning("A channel-layer call ignored its cancellation for %.0f s; leaving it", STOP_GRACE)
                 return
             task.cancel()
             await asyncio.wait((task,), timeout=min(RECANCEL_INTERVAL, remaining))

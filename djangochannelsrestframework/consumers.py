@@ -28,6 +28,7 @@ from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDe
 
 from . import codec, memory, throttling
 from .arguments import action_plan, bind_arguments
+from .cancellation import cancellable
 from .decorators import lookup_key
 from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
@@ -42,11 +43,11 @@ from .exceptions import (
 )
 from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .layer_resilience import end_reads, resilient_receive
+from .layer_resilience import resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
-from .permissions import AllowAny, _instantiate, call_permission
+from .permissions import AllowAny, call_permission, instantiate_permission
 from .send_guard import guarded_send
 from .settings import api_settings
 from .user_recheck import recheck_user
@@ -289,7 +290,6 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
-        end_reads(self)
         await self.cancel_detached_tasks()
         from .observer.delivery import leave_all
 
@@ -332,7 +332,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         async def undo() -> None:
             self.groups.discard(name)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
+                await cancellable(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
 
         await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
 
@@ -351,7 +351,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         error: Exception | None = None
         for _attempt in (1, 2):
             try:
-                await asyncio.wait_for(join(), api_settings.SUBSCRIBE_TIMEOUT)
+                await cancellable(join(), api_settings.SUBSCRIBE_TIMEOUT)  # not wait_for: see .cancellation
                 return
             except asyncio.TimeoutError as exc:
                 error = exc
@@ -393,7 +393,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 f"permission_classes of {type(self).__qualname__} must be a list or tuple of permission classes, "
                 f"not {classes!r}; write permission_classes = [{getattr(classes, '__name__', classes)}]."
             )
-        permissions = [_instantiate(permission_class) for permission_class in classes]
+        permissions = [instantiate_permission(permission_class) for permission_class in classes]
         self._permissions_cache = (classes, permissions)
         return permissions
 

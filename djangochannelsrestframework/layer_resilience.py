@@ -13,8 +13,7 @@ moment, channels waits for it forever: the read goes on (it is the process's Red
 channels_redis has one read at a time per process), and keeps the consumer, its server protocol and
 its permessage-deflate buffers alive.  A mass disconnect loses one or two such cancellations.  Each
 read therefore runs under :func:`.cancellation.cancellable`, which repeats the cancellation until the
-read ends, and, as a second guard, a read that returns after its consumer disconnected
-(:func:`end_reads`) or while its task has a cancellation pending ends there.
+read ends.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from .cancellation import cancellable
@@ -32,6 +31,32 @@ logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
 LONGEST_RETRY_DELAY = 5.0
+
+
+def retry_delays() -> Iterator[float]:
+    """The waits between two tries on a failing layer: 0.5 s, doubling up to 5 s."""
+    delay = FIRST_RETRY_DELAY
+    while True:
+        yield delay
+        delay = min(delay * 2, LONGEST_RETRY_DELAY)
+
+
+async def rejoin_before_reading(
+    rejoin: Callable[[], Awaitable[None]], has_groups: Callable[[], bool], delays: Iterator[float]
+) -> bool:
+    """After a layer failure, join the groups of a reader again before it reads on: a restarted Redis
+    forgot them, and a read that comes first would wait on a channel no group sends to any more.
+
+    Runs ``rejoin()`` until it succeeds, waiting the next of ``delays`` after each failure; ``False``
+    (nothing joined) once ``has_groups()`` says no group is left."""
+    while has_groups():
+        try:
+            await rejoin()
+        except Exception:
+            await asyncio.sleep(next(delays))
+            continue
+        return True
+    return False
 
 
 async def _rejoin(consumer: Any) -> None:
@@ -62,21 +87,6 @@ def _forget_inbox(consumer: Any) -> None:
             del buffers[consumer.channel_name]
 
 
-def end_reads(consumer: Any) -> None:
-    """Mark ``consumer``'s channel-layer read as finished (its socket disconnected): a read whose
-    cancellation gets lost ends by itself at its next return from the layer."""
-    consumer._channel_reads_ended = True
-
-
-def _read_abandoned(consumer: Any) -> bool:
-    """Whether the read of ``consumer`` should have ended: it disconnected, or this task was
-    cancelled and the cancellation was swallowed below (``Task.cancelling()``, Python 3.11+)."""
-    if getattr(consumer, "_channel_reads_ended", False):
-        return True
-    cancelling = getattr(asyncio.current_task(), "cancelling", None)
-    return cancelling is not None and cancelling() > 0
-
-
 def resilient_receive(consumer: Any, receive: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
     """``receive`` (a channel-layer read of ``consumer``) that outlives layer outages.
 
@@ -96,15 +106,11 @@ class _ResilientReceive:
 
     async def __call__(self) -> Any:
         consumer: Any = self.consumer_ref()
-        delay = FIRST_RETRY_DELAY
+        delays = retry_delays()
         while True:
-            if self.down and consumer.groups:
-                try:
-                    await _rejoin(consumer)
-                except Exception:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, LONGEST_RETRY_DELAY)
-                    continue
+            if self.down and await rejoin_before_reading(
+                lambda: _rejoin(consumer), lambda: bool(consumer.groups), delays
+            ):
                 logger.warning(
                     "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
                 )
@@ -116,20 +122,13 @@ class _ResilientReceive:
                 raise
             except Exception as exc:
                 if idle_read_timeout(exc):
-                    if _read_abandoned(consumer):
-                        _forget_inbox(consumer)
-                        raise asyncio.CancelledError() from None
                     continue  # nothing arrived within the socket timeout: read again, the layer is fine
                 if not self.down:
                     logger.warning(
                         "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc
                     )
                     self.down = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                await asyncio.sleep(next(delays))
                 continue
-            if _read_abandoned(consumer):
-                _forget_inbox(consumer)  # a message for a consumer that is gone
-                raise asyncio.CancelledError()
             self.down = False
             return message

@@ -65,7 +65,7 @@ class SingleOperandHolder(OperationHolderMixin):
         self.op1_class = op1_class
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.operator_class(_instantiate(self.op1_class))
+        return self.operator_class(instantiate_permission(self.op1_class))
 
 
 class OperandHolder(OperationHolderMixin):
@@ -77,7 +77,7 @@ class OperandHolder(OperationHolderMixin):
         self.op2_class = op2_class
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.operator_class(_instantiate(self.op1_class), _instantiate(self.op2_class))
+        return self.operator_class(instantiate_permission(self.op1_class), instantiate_permission(self.op2_class))
 
 
 class BasePermissionMetaclass(OperationHolderMixin, type):  # type: ignore[misc]
@@ -265,5 +265,7 @@ def needs_object_check(permission: Any) -> bool:
     return method is not None and method is not BasePermission.has_object_permission
 
 
-def _instantiate(permission_class: Any) -> Any:
+def instantiate_permission(permission_class: Any) -> Any:
+    """An instance of an entry of ``permission_classes`` (ours, DRF's, or an operator holder), as a
+    consumer permission."""
     return as_consumer_permission(permission_class())

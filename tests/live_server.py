@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_port(port: int, process: subprocess.Popen[Any], output: Callable[[], str], timeout: float = 30.0) -> None:
+    """Return once ``port`` of 127.0.0.1 accepts connections (``process`` listens on it); raise
+    :class:`RuntimeError` with the process's ``output()`` if it exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{' '.join(map(str, process.args))} did not start:\n{output()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+
+
 @contextmanager
 def serve_process(
     args: Sequence[str], port: int, settings_module: str, log_path: Path, timeout: float = 30.0
@@ -64,15 +78,7 @@ def serve_process(
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{' '.join(args)} did not start:\n{log_path.read_text(errors='replace')}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    time.sleep(0.05)
+            wait_for_port(port, process, lambda: log_path.read_text(errors="replace"), timeout)
             yield f"ws://127.0.0.1:{port}"
         finally:
             process.terminate()

@@ -47,3 +47,20 @@ async def test_a_read_that_is_not_cancelled_returns_its_message_or_raises_its_er
     assert await cancellable(message()) == "message"
     with pytest.raises(ConnectionError, match="Redis is down"):
         await cancellable(failure())
+
+
+async def test_an_operation_past_its_timeout_is_stopped_even_if_it_misses_the_first_cancellation():
+    log: list[str] = []
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(cancellable(read_missing_one_cancellation(log), timeout=0.05), 2)
+    assert log == ["missed", "cancelled"]
+
+
+async def test_cancelling_the_caller_ends_a_timed_operation_that_missed_the_first_cancellation():
+    log: list[str] = []
+    joiner = asyncio.ensure_future(cancellable(read_missing_one_cancellation(log), timeout=60))
+    await asyncio.sleep(0.01)
+    joiner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(joiner, 2)
+    assert log == ["missed", "cancelled"]

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from channels.db import database_sync_to_async
 from djangochannelsrestframework.decorators import action
 from tests.app.models import Item
 from tests.envelope import connect, reply
+from tests.live_server import ROOT, free_port, serve_process
 from tests.observer_consumers import ItemInstanceConsumer
 from tests.services import require
 
@@ -120,7 +120,7 @@ async def test_save_quickly_followed_by_delete_from_another_thread() -> None:
 
 # -- another process: PostgreSQL and a Redis channel layer -----------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+SERVICES_SETTINGS = "tests.settings_services"
 
 #: Serves ItemInstanceConsumer at /ws/ with uvicorn (argv[1]: port).
 SERVER = """
@@ -166,7 +166,7 @@ else:
 
 
 def services_env() -> dict[str, str]:
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_services", "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": SERVICES_SETTINGS, "PYTHONPATH": str(ROOT)}
 
 
 def write(*args: str) -> str:
@@ -178,32 +178,11 @@ def write(*args: str) -> str:
 
 
 @pytest.fixture
-def services_server() -> Any:
+def services_server(tmp_path: Path) -> Iterator[str]:
     require("Redis", "PostgreSQL")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(port)],
-        cwd=ROOT,
-        env=services_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read() if process.stderr else ''}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        yield f"ws://127.0.0.1:{port}/ws/"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    port = free_port()
+    with serve_process(["-c", SERVER, str(port)], port, SERVICES_SETTINGS, tmp_path / "server.log") as url:
+        yield url + "/ws/"
 
 
 async def test_save_quickly_followed_by_delete_from_another_process(services_server: str) -> None:

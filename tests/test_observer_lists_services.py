@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 import websockets
 
 from tests.envelope import reply
+from tests.live_server import free_port, wait_for_port
 from tests.services import require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,23 +28,9 @@ SCRIPT = str(ROOT / "tests" / "list_processes.py")
 ENV = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings_services", "DCRF_LAYER": "core"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start")
+def server_started(port: int, process: subprocess.Popen[str]) -> None:
+    """Wait until the server ``process`` listens on ``port``; fails with its errors if it exits first."""
+    wait_for_port(port, process, lambda: process.stderr.read() if process.stderr and process.poll() is not None else "")
 
 
 @pytest.fixture
@@ -110,7 +95,7 @@ def servers() -> Iterator[list[str]]:
     processes = [start_server(port) for port in ports]
     try:
         for port, process in zip(ports, processes, strict=True):
-            wait_for_port(port, process)
+            server_started(port, process)
         yield [f"ws://127.0.0.1:{port}/ws/" for port in ports]
     finally:
         hung = stop_servers(processes)
@@ -164,7 +149,7 @@ async def test_a_server_exits_on_sigterm_after_its_sockets_got_events_and_closed
     port = free_port()
     process = start_server(port, kind)
     try:
-        wait_for_port(port, process)
+        server_started(port, process)
         kept: list[dict[str, Any]] = []
         for _ in range(5):
             kept.append(await live_list_round(writer, [f"ws://127.0.0.1:{port}/ws/"] * 2, kept))

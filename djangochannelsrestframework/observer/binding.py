@@ -13,7 +13,7 @@ from ..consumers import APIConsumerMetaclass
 from .model_observer import ModelObserver
 
 
-class _GenericModelObserver:
+class GenericModelObserver:
     """A model observer waiting for its model: each consumer class binds it to its own model."""
 
     def __init__(self, func: Callable[..., Any], batch_changes: bool = False, **kwargs: Any) -> None:
@@ -23,20 +23,20 @@ class _GenericModelObserver:
         self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
         self._serializer: Callable[..., Any] | None = None
 
-    def groups(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+    def groups(self, func: Callable[..., Iterable[str]]) -> GenericModelObserver:
         self._group_names_for_signal = func
         self._group_names_for_consumer = func
         return self
 
-    def groups_for_signal(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+    def groups_for_signal(self, func: Callable[..., Iterable[str]]) -> GenericModelObserver:
         self._group_names_for_signal = func
         return self
 
-    def groups_for_consumer(self, func: Callable[..., Iterable[str]]) -> _GenericModelObserver:
+    def groups_for_consumer(self, func: Callable[..., Iterable[str]]) -> GenericModelObserver:
         self._group_names_for_consumer = func
         return self
 
-    def serializer(self, func: Callable[..., Any]) -> _GenericModelObserver:
+    def serializer(self, func: Callable[..., Any]) -> GenericModelObserver:
         self._serializer = func
         return self
 
@@ -53,7 +53,7 @@ class _GenericModelObserver:
         return observer
 
 
-def _model_of(cls: type) -> type[Model] | None:
+def model_of(cls: type) -> type[Model] | None:
     """The model a consumer class works on: its queryset's, else its serializer's ``Meta.model``."""
     queryset = getattr(cls, "queryset", None)
     model = getattr(queryset, "model", None)
@@ -63,9 +63,9 @@ def _model_of(cls: type) -> type[Model] | None:
     return model if isinstance(model, type) and issubclass(model, Model) else None
 
 
-def _bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
+def bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
     """Give ``cls`` a bound observer for every generic one it has, unless its parent's fits."""
-    model = model or _model_of(cls)
+    model = model or model_of(cls)
     if model is None:
         return
     many_to_many = bool(getattr(cls, "observer_many_to_many_relationships", False))
@@ -75,7 +75,7 @@ def _bind_generic_observers(cls: type, model: type[Model] | None = None) -> None
         member = cls.__dict__.get(attr, None)
         if member is None:
             member = next((base.__dict__[attr] for base in cls.__mro__ if attr in base.__dict__), None)
-        if isinstance(member, _GenericModelObserver):
+        if isinstance(member, GenericModelObserver):
             generic = member
         elif isinstance(member, ModelObserver) and hasattr(member, "_generic_source"):
             if member.model_cls is model:
@@ -92,4 +92,4 @@ class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
 
     def __init__(cls, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> None:
         super().__init__(name, bases, body)
-        _bind_generic_observers(cls)
+        bind_generic_observers(cls)

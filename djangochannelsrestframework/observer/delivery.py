@@ -9,6 +9,7 @@ docs/delivery.rst describes the whole path.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import weakref
 from collections import deque
@@ -19,7 +20,7 @@ import channels
 from channels.layers import InMemoryChannelLayer
 
 from ..cancellation import cancellable
-from ..layer_resilience import idle_read_timeout
+from ..layer_resilience import idle_read_timeout, rejoin_before_reading
 from ..observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -172,9 +173,7 @@ class ProcessFanout:
     async def _run(self) -> None:
         assert self.channel is not None
         try:
-            # A receiver stopped while its cancellation was lost (see layer_resilience) ends at its next
-            # return from the layer, rather than read beside the receiver that replaced it.
-            while self.groups and self._task is asyncio.current_task():
+            while self.groups:
                 self._receiving = True
                 try:
                     message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
@@ -188,35 +187,24 @@ class ProcessFanout:
         except asyncio.CancelledError:
             raise
         except Exception:
-            if self._task is not asyncio.current_task():
-                return  # a stopped receiver (above): nothing to restart
             logger.exception("The observer receiver of this process failed; retrying in 1 s")
-            # Read again only once every group is joined again: a read that succeeds first (the layer came
-            # back meanwhile) would otherwise wait on a channel that no group sends to any more.
-            while True:
-                await asyncio.sleep(1)
-                if not self.groups or self._task is not asyncio.current_task():
-                    break
-                if await self._rejoin():
-                    break
-            if self._task is asyncio.current_task():
-                self._task = None
-                self._ensure_running()
-            return
-        if self._task is asyncio.current_task():
+            await asyncio.sleep(1)
+            await rejoin_before_reading(self._rejoin, lambda: bool(self.groups), itertools.repeat(1.0))
             self._task = None
+            self._ensure_running()
+            return
+        self._task = None
 
-    async def _rejoin(self) -> bool:
+    async def _rejoin(self) -> None:
         """Join every group again after the layer failed (a restarted Redis lost its memberships);
-        joining a group twice is harmless.  ``False`` when a group cannot be joined yet."""
+        joining a group twice is harmless.  Raises when a group cannot be joined yet."""
         for group, entry in list(self.groups.items()):
             if entry.joined and self.channel is not None:
                 try:
                     await self.layer.group_add(group, self.channel)
                 except Exception:
                     logger.warning("Could not join group %s again yet", group)
-                    return False
-        return True
+                    raise
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""

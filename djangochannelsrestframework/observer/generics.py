@@ -10,7 +10,8 @@ The code lives in one module per job; this module keeps the names importable fro
 
 from __future__ import annotations
 
-from .binding import ObserverAPIConsumerMetaclass, _bind_generic_observers, _GenericModelObserver, _model_of
+from .binding import GenericModelObserver as _GenericModelObserver  # DCRF 1.3 named it so, here
+from .binding import ObserverAPIConsumerMetaclass
 from .instance import ObserverModelInstanceMixin, _instance_change, _instance_groups
 from .request_ids import ObserverConsumerMixin
 
@@ -39,12 +40,10 @@ __all__ = [
     "_GenericModelObserver",
     "_LazyContext",
     "_Outcome",
-    "_bind_generic_observers",
     "_current_event",
     "_encode",
     "_instance_change",
     "_instance_groups",
-    "_model_of",
     "_shareable_classes",
     "_shared_outcomes",
     "_shares_instance_data",

@@ -25,7 +25,7 @@ from ..decorators import action
 from ..logs import log_instance_delivery
 from ..mixins import RetrieveModelMixin
 from ..serializer_plans import serializer_data
-from .binding import _bind_generic_observers, _GenericModelObserver, _model_of
+from .binding import GenericModelObserver, bind_generic_observers, model_of
 from .model_observer import ModelObserver
 from .request_ids import ObserverConsumerMixin
 from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
@@ -63,7 +63,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     or ``{"action": "delete", "data": {"pk": 1}, "response_status": 204, ...}``.
     """
 
-    handle_instance_change: Any = _GenericModelObserver(_instance_change).groups(_instance_groups)
+    handle_instance_change: Any = GenericModelObserver(_instance_change).groups(_instance_groups)
 
     def _instance_observer(self, model: type[Model]) -> ModelObserver:
         # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
@@ -76,7 +76,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             None,
         )
         if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            _bind_generic_observers(type(self), model)
+            bind_generic_observers(type(self), model)
             observer = type(self).__dict__["handle_instance_change"]
         return observer
 
@@ -110,7 +110,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     def _instance_for_unsubscribe(self, **kwargs: Any) -> Model:
         lookup_key = self.get_lookup_key()  # type: ignore[attr-defined]
-        model = _model_of(type(self))
+        model = model_of(type(self))
         if lookup_key in kwargs and self.lookup_field in ("pk", "id") and model is not None:  # type: ignore[attr-defined]
             # Names the groups without a query, so it works after the object was deleted.
             return model(pk=kwargs[lookup_key])

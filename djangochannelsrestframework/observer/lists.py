@@ -33,7 +33,7 @@ from ..decorators import action
 from ..mixins import ListModelMixin
 from ..serializer_plans import serializer_data
 from .base_observer import logger
-from .binding import _bind_generic_observers, _GenericModelObserver
+from .binding import GenericModelObserver, bind_generic_observers
 from .delivery import registry
 from .model_observer import ModelObserver, json_pk
 from .sharing import encode_payload, shared_result
@@ -136,11 +136,11 @@ class ListSubscriptionMixin(ListModelMixin):
     permission-checked queryset.  ``{"action": "unsubscribe_list", "request_id": 3}`` stops it.
     """
 
-    handle_list_change: Any = _GenericModelObserver(_list_change, batch_changes=True)
+    handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _bind_generic_observers(cls)
+        bind_generic_observers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -271,7 +271,7 @@ class ListSubscriptionMixin(ListModelMixin):
             None,
         )
         if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            _bind_generic_observers(type(self), model)
+            bind_generic_observers(type(self), model)
             observer = type(self).__dict__["handle_list_change"]
         return observer
 

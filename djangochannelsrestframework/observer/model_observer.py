@@ -211,20 +211,14 @@ class _ModelReceivers:
             self._plain = all(_records_as_defined(type(o)) for o in live if o is not None)
 
     def pre_save(self, **kwargs: Any) -> None:
-        for ref in self.observers:
-            observer = ref()
-            if observer is not None:
-                observer.pre_save_receiver(**kwargs)
+        self._notify("pre_save_receiver", kwargs, records=False)
 
     def post_save(self, **kwargs: Any) -> None:
         if not self._unheard(kwargs):
             self._notify("post_save_receiver", kwargs)
 
     def pre_delete(self, **kwargs: Any) -> None:
-        for ref in self.observers:
-            observer = ref()
-            if observer is not None:
-                observer.pre_delete_receiver(**kwargs)
+        self._notify("pre_delete_receiver", kwargs, records=False)
 
     def post_delete(self, **kwargs: Any) -> None:
         if not self._unheard(kwargs):
@@ -241,14 +235,19 @@ class _ModelReceivers:
             return False
         return not connections[kwargs.get("using", "default")].in_atomic_block and nothing_listened()
 
-    def _notify(self, receiver: str, kwargs: dict[str, Any]) -> None:
-        outer = _dispatch.instance, _dispatch.snapshot
-        _dispatch.instance, _dispatch.snapshot = kwargs.get("instance"), None
-        try:
+    def _notify(self, receiver: str, kwargs: dict[str, Any], records: bool = True) -> None:
+        """Call the method ``receiver`` of every live observer with the signal's ``kwargs``.  When the
+        observers ``records`` the change (post_save, post_delete), they share one snapshot of it."""
+        if not records:
             for ref in self.observers:
                 observer = ref()
                 if observer is not None:
                     getattr(observer, receiver)(**kwargs)
+            return
+        outer = _dispatch.instance, _dispatch.snapshot
+        _dispatch.instance, _dispatch.snapshot = kwargs.get("instance"), None
+        try:
+            self._notify(receiver, kwargs, records=False)
         finally:
             _dispatch.instance, _dispatch.snapshot = outer
 

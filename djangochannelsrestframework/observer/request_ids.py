@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .binding import _bind_generic_observers
+from .binding import bind_generic_observers
 from .utils import request_id_key
 
 #: The key of instance subscriptions in ``AsyncAPIConsumer._observer_group_to_request_id``.
@@ -19,7 +19,7 @@ class ObserverConsumerMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _bind_generic_observers(cls)
+        bind_generic_observers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

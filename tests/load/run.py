@@ -244,7 +244,7 @@ async def main(args: argparse.Namespace) -> int:
         ok = warm["failure_count"] == 0
         for round_ in range(2, args.rounds + 2):
             outcome = await run_round(cluster, pks, round_, args.connections, args.updates)
-            await asyncio.sleep(6)  # closed sockets' consumers finish (a lost cancellation: 5 s)
+            await asyncio.sleep(6)  # closed sockets' consumers finish (a read ignoring its cancellation: up to 5 s)
             outcome["rss_kib_after_close"] = memory = cluster.memory()
             outcome["anon_file_kib_after_close"] = cluster.rss_parts()
             if os.environ.get("DCRF_LOAD_TRIM") == "1":

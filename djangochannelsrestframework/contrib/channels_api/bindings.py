@@ -27,7 +27,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from ...decorators import action
 from ...generics import GenericAsyncAPIConsumer
 from ...observer.subscribe import SubscribeModelMixin
-from ...permissions import _instantiate
+from ...permissions import instantiate_permission
 from .permissions import consumer_permission
 from .settings import channels_api_setting, import_class
 
@@ -68,7 +68,7 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
             classes = channels_api_setting("DEFAULT_PERMISSION_CLASSES")
         cached = self.__dict__.get("_binding_permissions")
         if cached is None or cached[0] is not classes:
-            permissions = [consumer_permission(_instantiate(import_class(item))) for item in classes]
+            permissions = [consumer_permission(instantiate_permission(import_class(item))) for item in classes]
             cached = self.__dict__["_binding_permissions"] = (classes, permissions)
         return list(cached[1])
 
