@@ -29,6 +29,9 @@ REDIS_REQUIRED_MESSAGE = (
     "(RedisChannelLayer or RedisPubSubChannelLayer), whose Redis it counts in."
 )
 
+#: The values of ``CONNECTION_COUNTER`` that name a counter of the library; others are import strings.
+COUNTER_NAMES = ("auto", "process", "redis")
+
 #: What connections of one user share: the user model and the primary key.
 UserKey = tuple[type[Any], Any]
 

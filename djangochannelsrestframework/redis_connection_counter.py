@@ -6,7 +6,8 @@ drops expired members, compares the count with the limit and adds the new member
 Each process refreshes the expiry of the connections it holds every ``CONNECTION_COUNT_TTL / 3``
 seconds (one round trip for all of them), so a crashed process's connections, or a member left by
 a connect or disconnect cancelled mid-call, stop counting at most ``CONNECTION_COUNT_TTL`` seconds
-later.  When Redis cannot be reached the connection is allowed (fail open) with a WARNING line.
+later.  A refresh also adds back connections a restarted Redis lost.  When Redis cannot be
+reached the connection is allowed (fail open) with a WARNING line.
 """
 
 from __future__ import annotations
@@ -46,13 +47,14 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return -1
 """
 
-# KEYS: users' sets; ARGV[1]: TTL in ms, ARGV[i + 1]: the connection id held in KEYS[i].  Only
-# members still present are refreshed (XX): one that expired meanwhile is not brought back.
+# KEYS: users' sets; ARGV[1]: TTL in ms, ARGV[i + 1]: the connection id held in KEYS[i].  A member
+# that is gone is added again: after Redis restarted without its data the count comes back.
 REFRESH_SCRIPT = f"""
 {_NOW_MS}
 local ttl = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
-  if redis.call('ZADD', key, 'XX', 'CH', now + ttl, ARGV[i + 1]) == 1 then redis.call('PEXPIRE', key, ttl) end
+  redis.call('ZADD', key, now + ttl, ARGV[i + 1])
+  redis.call('PEXPIRE', key, ttl)
 end
 return 0
 """
@@ -135,13 +137,15 @@ class RedisConnectionCounter:
             open_now = await asyncio.wait_for(call, REDIS_TIMEOUT)
         except UNREACHABLE as exc:
             logger.warning(
-                "Could not count the connections of user %r in Redis (%r); allowing the connection", user[1], exc
+                "Could not count the connections of user %r in Redis (%s); allowing the connection",
+                user[1],
+                failure(exc),
             )
         else:
             if open_now >= 0:
                 return int(open_now)
-        # Held even when Redis failed: the script may have run, and refreshing or removing a
-        # member that is not there changes nothing.
+        # Held even when Redis failed: the script may have run, and if it did not, the next
+        # refresh counts the connection (over the limit at worst, as a fail-open does).
         self._held[connection] = key
         if self._refresher is None or self._refresher.done():
             self._refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
@@ -157,7 +161,9 @@ class RedisConnectionCounter:
             await asyncio.wait_for(self._client.zrem(key, connection), REDIS_TIMEOUT)
         except UNREACHABLE as exc:
             logger.warning(
-                "Could not release a connection of user %r in Redis (%r); it expires after the TTL", user[1], exc
+                "Could not release a connection of user %r in Redis (%s); it expires after the TTL",
+                user[1],
+                failure(exc),
             )
 
     async def _refresh_forever(self) -> None:
@@ -168,7 +174,7 @@ class RedisConnectionCounter:
             try:
                 await asyncio.wait_for(self.refresh(), REDIS_TIMEOUT)
             except UNREACHABLE as exc:
-                logger.warning("Could not refresh the connection counts in Redis (%s)", exc)
+                logger.warning("Could not refresh the connection counts in Redis (%s)", failure(exc))
 
     async def refresh(self) -> None:
         """Refresh the expiry of every held connection now, in one round trip."""
@@ -181,3 +187,10 @@ class RedisConnectionCounter:
                 args = [self.ttl_ms, *(connection for connection, _ in batch)]
                 await self._refresh_script(keys=[key for _, key in batch], args=args, client=pipe)
             await pipe.execute()
+
+
+def failure(exc: BaseException) -> str:
+    """How a failed Redis call reads in a log line."""
+    if isinstance(exc, TimeoutError) and not isinstance(exc, RedisError):
+        return f"no answer within {REDIS_TIMEOUT} s"
+    return f"{type(exc).__name__}: {exc}"
