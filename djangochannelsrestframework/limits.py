@@ -100,9 +100,12 @@ def _make_counter(choice: str) -> ConnectionCounter:
     if choice == "process":
         return _process_counter
     if choice in ("auto", "redis"):
-        from .redis_connection_counter import RedisConnectionCounter, redis_layer_config
-
-        config = redis_layer_config()
+        try:
+            from .redis_connection_counter import RedisConnectionCounter, redis_layer_config
+        except ImportError:  # no redis-py, so no channels_redis layer either
+            config = None
+        else:
+            config = redis_layer_config()
         if config is not None:
             return RedisConnectionCounter(**config)
         if choice == "redis":
