@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from .limits import COUNTER_NAMES
 from .settings import DEFAULTS, IMPORT_STRINGS, SETTING_NAME
 
 TAG = "djangochannelsrestframework"
@@ -74,7 +75,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
                 )
             )
             continue
-        if key in IMPORT_STRINGS:
+        if key in IMPORT_STRINGS or (key == "CONNECTION_COUNTER" and value not in COUNTER_NAMES):
             messages.extend(_import_errors(key, value))
     return messages
 

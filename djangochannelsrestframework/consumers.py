@@ -44,7 +44,7 @@ from .exceptions import (
 from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
 from .layer_resilience import resilient_receive
-from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_MESSAGE, acquire, release, user_key
+from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, ConnectionLimitReached, Slot, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
 from .permissions import AllowAny, call_permission, instantiate_permission
@@ -114,7 +114,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self._dispatch_lock = HandlerLock()
         self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
         self._fanout_closed = False
-        self._user_slot: tuple[type[Any], Any] | None = None  # counted by MAX_CONNECTIONS_PER_USER
+        self._user_slot: Slot | None = None  # counted by MAX_CONNECTIONS_PER_USER
 
     # Made on first use (cached_property keeps them in the instance): most connections never
     # start a detached task or subscribe, and a server holds these for every open socket.
@@ -262,14 +262,13 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if not allowed:
             await self.close()
             return
-        key = user_key(self.scope)
-        if not acquire(key):
-            limit = api_settings.MAX_CONNECTIONS_PER_USER
+        try:
+            self._user_slot = await acquire(user_key(self.scope), getattr(self, "channel_name", None))
+        except ConnectionLimitReached as refused:
             await self.accept()
-            await self.reply(action="connect", errors=[TOO_MANY_CONNECTIONS_MESSAGE.format(limit=limit)], status=429)
+            await self.reply(action="connect", errors=[str(refused)], status=429)
             await self.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE)
             return
-        self._user_slot = key
         try:
             await super().websocket_connect(message)
         except PermissionDenied:
@@ -294,8 +293,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         from .observer.delivery import leave_all
 
         await leave_all(self)
-        release(self._user_slot)
-        self._user_slot = None
+        slot, self._user_slot = self._user_slot, None
+        await release(slot)
         await super().websocket_disconnect(message)
 
     async def add_group(self, name: str) -> None:

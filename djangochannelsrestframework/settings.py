@@ -40,8 +40,14 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "connection": None, "connect": None},
     # Channel-layer groups (distinct subscribed targets) one connection may join; more get 429.
     "MAX_SUBSCRIPTIONS_PER_CONNECTION": 1000,
-    # Open connections of one authenticated user in one server process; more are closed with 4429.
+    # Open connections of one authenticated user; more are closed with 4429.  Counted in Redis across
+    # processes when the default channel layer is channels_redis's, else per process (see limits.py).
     "MAX_CONNECTIONS_PER_USER": 100,
+    # Where MAX_CONNECTIONS_PER_USER counts: "auto", "process", "redis" or an import string of a class.
+    "CONNECTION_COUNTER": "auto",
+    # Seconds a connection counted in Redis stays counted unless its process refreshes it (every third
+    # of this): how long the connections of a crashed process keep counting, at most.
+    "CONNECTION_COUNT_TTL": 60.0,
     # Seconds a group join may wait for the channel layer before the client gets a 503 reply.
     "SUBSCRIBE_TIMEOUT": 5.0,
     # Reload the connection's user from the database before each subscription event, so a

@@ -1,4 +1,4 @@
-"""What tests expect on the wire: the reply envelope, and a connected communicator."""
+"""What tests expect on the wire: the reply envelope, a connected communicator, a refused one."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ async def connect(consumer_class: Any, **scope: Any) -> WebsocketCommunicator:
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+async def refused_for_too_many(consumer_class: Any, limit: int, **scope: Any) -> None:
+    """Connect to ``consumer_class`` and expect ``MAX_CONNECTIONS_PER_USER``'s refusal: the 429
+    reply, then close code 4429."""
+    communicator = WebsocketCommunicator(consumer_class.as_asgi(), "/ws/")
+    communicator.scope.update(scope)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_json_from() == reply(
+        "connect", errors=[f"Too many connections for this user; the limit is {limit}."], status=429
+    )
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4429}

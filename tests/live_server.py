@@ -74,12 +74,21 @@ def serve_process(
     """Run ``python *args`` from the repository root (a server that listens on ``port``) with
     ``settings_module``; yields the ``ws://127.0.0.1:port`` base URL once it accepts connections,
     and stops the server afterwards.  Its output goes to ``log_path``, shown if it does not start."""
+    with server_process(args, port, settings_module, log_path, timeout):
+        yield f"ws://127.0.0.1:{port}"
+
+
+@contextmanager
+def server_process(
+    args: Sequence[str], port: int, settings_module: str, log_path: Path, timeout: float = 30.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """:func:`serve_process`, yielding the process instead (for tests that kill it)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "PYTHONPATH": str(ROOT)}
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for_port(port, process, lambda: log_path.read_text(errors="replace"), timeout)
-            yield f"ws://127.0.0.1:{port}"
+            yield process
         finally:
             process.terminate()
             try:

@@ -112,7 +112,7 @@ def test_e003_default_permission_classes_must_be_a_list() -> None:
 @override_settings(DJANGO_CHANNELS_REST_API={"THE_PAGE_SIZE": 10, "ZZZ": 1})
 def test_w001_hint_without_a_close_match_lists_the_keys() -> None:
     far = check_settings()[1]
-    assert far.hint.startswith("Known keys: DEFAULT_FILTER_BACKENDS, DEFAULT_PAGE_SIZE, ")
+    assert far.hint.startswith("Known keys: CONNECTION_COUNTER, CONNECTION_COUNT_TTL, DEFAULT_FILTER_BACKENDS, ")
     assert check_settings()[0].hint == "Did you mean 'PAGE_SIZE'?"
 
 
@@ -207,3 +207,19 @@ def test_an_unrouted_base_class_is_not_asked_for_a_queryset() -> None:
 
     assert consumer_messages(clean_consumers.BaseListConsumer, base=True) == []
     assert ids(consumer_messages(clean_consumers.BaseListConsumer)) == ["dcrf.E005", "dcrf.E006"]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_COUNTER": "nowhere.Counter"})
+def test_e008_connection_counter_import_string() -> None:
+    assert [(m.id, m.msg) for m in check_settings()] == [
+        (
+            "dcrf.E008",
+            "DJANGO_CHANNELS_REST_API['CONNECTION_COUNTER']: cannot import 'nowhere.Counter' "
+            "(No module named 'nowhere').",
+        )
+    ]
+
+
+@override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_COUNTER": "redis"})
+def test_connection_counter_names_are_no_import_strings() -> None:
+    assert check_settings() == []

@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from djangochannelsrestframework import limits
 from tests.app.models import Item
-from tests.envelope import connect, reply
+from tests.envelope import connect, refused_for_too_many, reply
 from tests.observer_consumers import ItemInstanceConsumer
 from tests.security_consumers import RoomConsumer
 
@@ -61,14 +61,7 @@ async def test_connections_per_user_are_capped(settings, caplog):
     user = await run(lambda: User.objects.create_user(username="ada"))
     first = await connect(ItemInstanceConsumer, user=user)
     second = await connect(ItemInstanceConsumer, user=user)
-    third = WebsocketCommunicator(ItemInstanceConsumer.as_asgi(), "/ws/")
-    third.scope["user"] = user
-    connected, _ = await third.connect()
-    assert connected
-    assert await third.receive_json_from() == reply(
-        "connect", errors=["Too many connections for this user; the limit is 2."], status=429
-    )
-    assert await third.receive_output() == {"type": "websocket.close", "code": limits.TOO_MANY_CONNECTIONS_CLOSE_CODE}
+    await refused_for_too_many(ItemInstanceConsumer, 2, user=user)
     assert refusals(caplog) == [f"Refusing a connection of user {user.pk}: 2 open, the limit is 2"]
     await first.disconnect()
     fourth = await connect(ItemInstanceConsumer, user=user)  # a slot is free again
