@@ -2,11 +2,11 @@
 
 A closed connection's objects are freed at once, but glibc's allocator keeps the freed pages of its
 heap for later use: after a thousand sockets close, a server process stays near the size it had at
-its peak.  With the setting on, the process runs a full garbage collection and glibc's
-``malloc_trim(0)`` when its count of open connections has fallen to half of its peak since the last
-trim (or to zero), after at least :data:`MIN_CLOSED` closings, at most once per
-:data:`MIN_INTERVAL` seconds, once the closings pause for :data:`DELAY` seconds (never inside a
-handler).  Both run on the event loop, which pauses for them (a full collection, then the trim: about
+its peak.  With the setting on, the process empties CPython's type attribute cache, runs a full
+garbage collection and glibc's ``malloc_trim(0)`` when its count of open connections has fallen to
+half of its peak since the last trim (or to zero), after at least :data:`MIN_CLOSED` closings, at
+most once per :data:`MIN_INTERVAL` seconds, once the closings pause for :data:`DELAY` seconds (never
+inside a handler).  They run on the event loop, which pauses for them (a full collection, then the trim: about
 7 ms after 130 MB were freed on a test machine).  Elsewhere than on glibc (musl, macOS, Windows) it
 only collects.
 """
@@ -19,6 +19,7 @@ import ctypes.util
 import gc
 import logging
 import platform
+import sys
 import time
 from collections.abc import Callable
 
@@ -32,6 +33,16 @@ MIN_CLOSED = 16
 MIN_INTERVAL = 10.0
 #: Seconds without a closing before a due trim runs (the rest of a burst closes and is freed first).
 DELAY = 1.0
+
+
+def _clear_type_cache() -> None:
+    """Empty CPython's type attribute cache, which holds the name of every recent attribute lookup:
+    names built at run time (Django's ``"as_" + vendor``, channels' handler names, ...) during a
+    burst stay alive in it, scattered among the memory the burst used, and each one keeps the
+    whole 1 MiB pymalloc arena it sits in from being freed.  The cache refills as lookups happen."""
+    clear = getattr(sys, "_clear_internal_caches", None) or getattr(sys, "_clear_type_cache", None)
+    if clear is not None:
+        clear()
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -91,9 +102,11 @@ class ConnectionMemory:
         self.trim()
 
     def trim(self) -> None:
-        """Collect, then hand the free pages of the C heap back to the system (on glibc)."""
+        """Drop the type cache's names, collect, then hand the free pages of the C heap back to the
+        system (on glibc)."""
         self._scheduled = False
         started = time.monotonic()
+        _clear_type_cache()
         gc.collect()
         if not self._looked_up:
             self._malloc_trim, self._looked_up = _malloc_trim(), True

@@ -13,6 +13,7 @@ import asyncio
 import gc
 import inspect
 import json
+import sys
 import weakref
 from typing import Any
 
@@ -258,3 +259,18 @@ async def test_closing_connections_trims_only_with_the_setting_on(settings):
             break
         await asyncio.sleep(0.1)
     assert memory.connections.trims == before + 1
+
+
+def test_a_trim_releases_the_attribute_names_the_type_cache_holds(settings):
+    """Names built at run time (``"as_" + vendor``, handler names) stay referenced by CPython's type
+    attribute cache; left in the arenas of a burst, each pins its arena.  A trim lets them go."""
+
+    class Looked:
+        pass
+
+    name = "".join(["as_", "vendor_", str(id(Looked))])  # built at run time, not interned
+    alone = sys.getrefcount(name)
+    getattr(Looked, name, None)
+    assert sys.getrefcount(name) > alone  # the cache keeps the name
+    ConnectionMemory().trim()
+    assert sys.getrefcount(name) == alone

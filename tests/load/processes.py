@@ -71,6 +71,8 @@ def trace_memory(trace: bool) -> None:
             from djangochannelsrestframework.observer import sharing
 
             sharing._shared_outcomes.clear()
+        if os.environ.get("DCRF_LOAD_CLEAR_TYPES") == "1":  # do names in the type cache pin arenas?
+            sys._clear_type_cache()
         gc.collect()
         types = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
         print(f"--- gc-tracked objects {sum(types.values())}", file=sys.stderr)

@@ -10,6 +10,11 @@ exactly once each and in commit order per object; instance subscription events a
 commit, never going back to an older value (they carry the object as read at delivery); the
 servers' memory after each round's connections close is within 10 % of the baseline (measured
 after a warm-up round of 20 connections).  Prints delivery latency p50/p99 and events/s.
+
+The servers run as docs/settings.rst ("Memory after many connections close") advises for processes
+holding thousands of sockets: ``TRIM_MEMORY_AFTER_CLOSE`` on and ``PYTHONMALLOC=malloc``;
+``--allocator pymalloc`` runs them on CPython's default small-object allocator instead, whose
+arenas a burst of 1,000 connections per process leaves about 30 % larger (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -48,9 +53,10 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 class Cluster:
     """Two server processes and the writer, sharing a Redis prefix."""
 
-    def __init__(self, servers: int = 2) -> None:
+    def __init__(self, servers: int = 2, allocator: str = "malloc") -> None:
         self.env = {
             **os.environ,
+            "PYTHONMALLOC": allocator,
             "DJANGO_SETTINGS_MODULE": "tests.load.settings",
             "DCRF_LOAD_PREFIX": f"dcrf-load-{uuid.uuid4().hex[:8]}",
             "PYTHONPATH": str(ROOT),
@@ -229,7 +235,7 @@ async def run_round(cluster: Cluster, pks: list[int], round_: int, connections: 
 
 
 async def main(args: argparse.Namespace) -> int:
-    cluster = Cluster(args.servers)
+    cluster = Cluster(args.servers, args.allocator)
     try:
         pks = (await asyncio.to_thread(cluster.command, f"setup {args.objects}"))["pks"]
         warm = await run_round(cluster, pks, 1, 20, 2)
@@ -238,6 +244,7 @@ async def main(args: argparse.Namespace) -> int:
         report: dict[str, Any] = {
             "baseline_rss_kib": baseline,
             "baseline_anon_file_kib": cluster.rss_parts(),
+            "server_allocator": args.allocator,
             "warm_up": warm["failure_count"] == 0,
             "rounds": [],
         }
@@ -268,6 +275,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--objects", type=int, default=20)
     parser.add_argument("--updates", type=int, default=10, help="commits per object and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--allocator",
+        choices=("malloc", "pymalloc"),
+        default="malloc",
+        help="the servers' small-object allocator: PYTHONMALLOC=malloc (default) or CPython's own",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=6.0,
+        help="seconds between the last close and the memory reading",
+    )
     parser.add_argument(
         "--no-memory-check", dest="check_memory", action="store_false", help="report memory, do not fail on it"
     )
