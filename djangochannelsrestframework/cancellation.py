@@ -7,8 +7,9 @@ writes its blocking pop carries on as if nothing had happened, popping for a cha
 to any more.  Channels cancels a consumer's read once, when its socket closes, and waits for it:
 that consumer never ends, and the server's graceful shutdown (SIGTERM) waits for it forever.
 The defect is in redis-py on old Pythons, which we cannot patch, so every channel-layer read of
-this package goes through :func:`cancellable`, and so do the group joins of a subscription, which
-need a time limit: ``wait_for`` itself would lose the cancellation again.
+this package goes through :func:`cancellable`, and so do its Redis calls that need a time limit (the
+group joins of a subscription, a slow client's group leaves, the per-user connection count):
+``wait_for`` itself would lose the cancellation again.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from .cancellation import cancellable
 from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -28,7 +29,7 @@ logger = logging.getLogger("djangochannelsrestframework")
 #: Seconds a Redis call of the counter may take before Redis counts as unreachable.
 REDIS_TIMEOUT = 2.0
 #: What a failing or unreachable Redis raises (``TimeoutError`` is an ``OSError``).
-UNREACHABLE = (OSError, RedisError)
+UNREACHABLE = (OSError, RedisError, asyncio.TimeoutError)  # the last is no OSError before 3.11
 #: Connections refreshed per script call (a pipeline sends all the calls in one round trip).
 REFRESH_BATCH = 1000
 
@@ -134,7 +135,7 @@ class RedisConnectionCounter:
         key = self.key(user)
         try:
             call = self._acquire_script(keys=[key], args=[connection, self.ttl_ms, limit])
-            open_now = await asyncio.wait_for(call, REDIS_TIMEOUT)
+            open_now = await cancellable(call, REDIS_TIMEOUT)  # not wait_for: see .cancellation
         except UNREACHABLE as exc:
             logger.warning(
                 "Could not count the connections of user %r in Redis (%s); allowing the connection",
@@ -158,7 +159,7 @@ class RedisConnectionCounter:
         if key is None or self._loop is not asyncio.get_running_loop():
             return
         try:
-            await asyncio.wait_for(self._client.zrem(key, connection), REDIS_TIMEOUT)
+            await cancellable(self._client.zrem(key, connection), REDIS_TIMEOUT)
         except UNREACHABLE as exc:
             logger.warning(
                 "Could not release a connection of user %r in Redis (%s); it expires after the TTL",

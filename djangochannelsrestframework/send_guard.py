@@ -23,6 +23,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
+from .cancellation import cancellable
 from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -127,7 +128,7 @@ async def _abandon(consumer: Any, send: Callable[[dict[str, Any]], Awaitable[Non
     layer = consumer.channel_layer
     for group in list(consumer.groups):
         try:
-            await asyncio.wait_for(layer.group_discard(group, consumer.channel_name), 5)
+            await cancellable(layer.group_discard(group, consumer.channel_name), 5)
         except Exception:
             logger.warning("Could not leave group %s for %s", group, consumer.channel_name)
     consumer.groups.clear()
