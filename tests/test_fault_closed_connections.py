@@ -274,3 +274,36 @@ def test_a_trim_releases_the_attribute_names_the_type_cache_holds(settings):
     assert sys.getrefcount(name) > alone  # the cache keeps the name
     ConnectionMemory().trim()
     assert sys.getrefcount(name) == alone
+
+
+class BlockingLayerRead(IdleLayerRead):
+    """A read that waits until cancelled (no idle timeout) and loses its first cancellation."""
+
+    async def receive(self, channel: str = "") -> Any:
+        self.running += 1
+        try:
+            while True:
+                try:
+                    await asyncio.sleep(30)
+                except asyncio.CancelledError:
+                    if self.lost:
+                        raise
+                    self.lost += 1
+        finally:
+            self.running -= 1
+
+
+async def test_a_stopped_fanout_receiver_ending_late_leaves_its_successor_stoppable():
+    layer = BlockingLayerRead()
+    fanout = ProcessFanout(layer)
+    consumer = object()
+    await fanout.join("DCRF-room", consumer)
+    await asyncio.sleep(0.05)
+    await fanout.leave("DCRF-room", consumer)  # the first receiver's cancellation is lost...
+    await fanout.join("DCRF-room", consumer)  # ...so it is still ending when the next one reads
+    await asyncio.sleep(0.3)
+    assert (layer.lost, layer.running) == (1, 1)
+    await fanout.leave("DCRF-room", consumer)
+    await asyncio.sleep(0.3)
+    assert layer.running == 0
+    assert fanout._task is None

@@ -105,7 +105,7 @@ class ProcessFanout:
         self.groups: dict[str, _LocalGroup] = {}
         self._channel_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self._receiving = False
+        self._receiving: asyncio.Task[Any] | None = None  # the task waiting in a read, if any
 
     # -- membership ------------------------------------------------------------------------------
 
@@ -166,15 +166,18 @@ class ProcessFanout:
 
     def _stop(self) -> None:
         """Stop receiving once no group is left (only while waiting: a delivery ends by itself)."""
-        if self._task is not None and self._receiving:
-            self._task.cancel()
-            self._task = None
+        task, receiving = self._task, self._receiving
+        if task is None or receiving is None or receiving is not task:
+            return
+        task.cancel()
+        self._task = None
 
     async def _run(self) -> None:
         assert self.channel is not None
         try:
+            me = asyncio.current_task()
             while self.groups:
-                self._receiving = True
+                self._receiving = me
                 try:
                     message = await cancellable(self.layer.receive(self.channel))  # see .cancellation
                 except Exception as exc:
@@ -182,7 +185,8 @@ class ProcessFanout:
                         continue  # a quiet channel, not a failing layer: read again
                     raise
                 finally:
-                    self._receiving = False
+                    if self._receiving is me:  # a stopped reader finishing must not unmark its successor
+                        self._receiving = None
                 await self.deliver(message)
         except asyncio.CancelledError:
             raise
