@@ -17,7 +17,7 @@ from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
-from djangochannelsrestframework.observer.generics import _shares_instance_data
+from djangochannelsrestframework.observer.sharing import shares_instance_data as _shares_instance_data
 from tests.app.models import Item
 from tests.envelope import connect, reply
 
