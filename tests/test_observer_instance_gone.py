@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import websockets
 from channels.db import database_sync_to_async
+from django.db import connection
 
 from djangochannelsrestframework.decorators import action
 from tests.app.models import Item
@@ -89,11 +91,22 @@ async def test_save_and_delete_in_one_action_sends_only_the_delete() -> None:
     await communicator.disconnect()
 
 
+def read_uncommitted(on: bool) -> None:
+    """Let this thread's SQLite connection read without table locks.  The suite's in-memory SQLite
+    database is shared-cache, where a read and a write of one table from two connections fail at
+    once ("database table is locked", no busy timeout): here the consumer's database thread reads
+    the item to deliver an event while the test's thread writes it."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA read_uncommitted = {int(on)}")
+
+
 async def test_save_quickly_followed_by_delete_from_another_thread() -> None:
     item = await database_sync_to_async(Item.objects.create)(name="a")
     pk = item.pk
     communicator = await connect(ItemInstanceConsumer)
     await subscribe(communicator, pk, 4)
+    await database_sync_to_async(read_uncommitted)(True)  # the thread the consumer reads in
 
     def save_then_delete() -> None:
         for number in range(5):
@@ -101,20 +114,44 @@ async def test_save_quickly_followed_by_delete_from_another_thread() -> None:
             item.save()
         item.delete()
 
-    thread = threading.Thread(target=save_then_delete)
-    thread.start()
-    await asyncio.get_running_loop().run_in_executor(None, thread.join)
-    frames = []
-    while True:
-        frame = await communicator.receive_json_from(timeout=5)
-        frames.append(frame)
-        if frame["action"] == "delete":
-            break
-    assert await communicator.receive_nothing()
-    # Updates read after the delete send nothing; those read before carry the row's data.
-    for frame in frames[:-1]:
-        assert frame["action"] == "update" and frame["response_status"] == 200 and frame["errors"] == []
-    assert frames[-1] == reply("delete", {"pk": pk}, status=204, request_id=4)
+    try:
+        thread = threading.Thread(target=save_then_delete)
+        thread.start()
+        await asyncio.get_running_loop().run_in_executor(None, thread.join)
+        frames = []
+        while True:
+            frame = await communicator.receive_json_from(timeout=5)
+            frames.append(frame)
+            if frame["action"] == "delete":
+                break
+        assert await communicator.receive_nothing()
+        # Updates read after the delete send nothing; those read before carry the row's data.
+        for frame in frames[:-1]:
+            assert frame["action"] == "update" and frame["response_status"] == 200 and frame["errors"] == []
+        assert frames[-1] == reply("delete", {"pk": pk}, status=204, request_id=4)
+        await communicator.disconnect()
+    finally:
+        await database_sync_to_async(read_uncommitted)(False)
+
+
+async def test_a_save_in_a_plain_thread_reaches_an_idle_event_loop_at_once() -> None:
+    """The in-memory layer's queues belong to the loop that reads them: a plain thread's event is
+    sent on that loop, which wakes up for it (not at its next timer, here the 5 s timeout)."""
+    item = await database_sync_to_async(Item.objects.create)(name="a")
+    communicator = await connect(ItemInstanceConsumer)
+    await subscribe(communicator, item.pk, 5)
+
+    def rename_later() -> None:
+        time.sleep(0.3)  # the loop is asleep in receive_json_from by then
+        item.name = "renamed"
+        item.save()
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    threading.Thread(target=rename_later).start()
+    frame = await communicator.receive_json_from(timeout=5)
+    assert (frame["action"], frame["data"]["name"], frame["request_id"]) == ("update", "renamed", 5)
+    assert loop.time() - started < 2
     await communicator.disconnect()
 
 

@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
@@ -24,6 +25,7 @@ from ..codec import SharedText
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name
 from ..recent import RecentCache
+from .delivery import reading_loop
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -49,10 +51,10 @@ class _BackgroundSender:
     layer keeps its connections instead of opening them on a fresh loop per save.  The loop is
     woken once per burst, not once per save.  Pending messages are flushed at interpreter exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = 0
+        self._loop = loop  # None: a thread and loop of its own, started on first use
+        self._pid = os.getpid() if loop is not None else 0
         self._queue: deque[tuple[Any, list[dict[str, Any]]]] = deque()
         self._scheduled = False
         self._idle = threading.Event()
@@ -111,6 +113,23 @@ class _BackgroundSender:
 _sender = _BackgroundSender()
 atexit.register(_sender.drain)
 
+#: Senders onto the loop that reads an in-memory layer (see :func:`.delivery.reading_loop`).
+_loop_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _BackgroundSender] = weakref.WeakKeyDictionary()
+_loop_senders_lock = threading.Lock()
+
+
+def _sender_for(layer: Any) -> _BackgroundSender:
+    """The sender for plain sync code's messages to ``layer``: the background thread's, or, for an
+    in-memory layer read by a running loop of this process, one that sends on that loop."""
+    loop = reading_loop(layer) if isinstance(layer, InMemoryChannelLayer) else None
+    if loop is None:
+        return _sender
+    with _loop_senders_lock:
+        sender = _loop_senders.get(loop)
+        if sender is None:
+            sender = _loop_senders[loop] = _BackgroundSender(loop)
+        return sender
+
 
 def _in_sync_to_async_thread() -> bool:
     """Whether this thread runs for ``sync_to_async``, whose caller's event loop can do the send."""
@@ -147,8 +166,9 @@ def send_to_groups(messages: list[dict[str, Any]]) -> None:
 
     On an event-loop thread the send is scheduled as a task, so the caller never blocks the
     loop; in a ``sync_to_async`` worker it runs on the caller's loop through ``async_to_sync``;
-    in plain sync code it is handed to a background sender thread.  Without a channel layer
-    it logs.
+    in plain sync code it is handed to a background sender thread, or, for an in-memory layer
+    that a loop of this process reads, sent on that loop (its queues belong to it).  Without a
+    channel layer it logs.
     """
     if not messages:
         return
@@ -169,7 +189,7 @@ def send_to_groups(messages: list[dict[str, Any]]) -> None:
         elif _in_sync_to_async_thread():
             async_to_sync(_send_all)(layer, messages)
         else:
-            _sender.submit(layer, messages)
+            _sender_for(layer).submit(layer, messages)
     except Exception:
         logger.exception("Could not send %d observer message(s)", len(messages))
 

@@ -260,13 +260,31 @@ def _raise_capacity(layer: Any, channel: str) -> None:
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ProcessFanout]] = weakref.WeakKeyDictionary()
 
 
+#: Per in-memory layer (by id): the layer and the event loop whose process fan-out reads it.
+_in_memory_readers: dict[int, tuple[weakref.ref[Any], weakref.ref[asyncio.AbstractEventLoop]]] = {}
+
+
 def fanout_for(layer: Any) -> ProcessFanout:
     """The receiver of ``layer`` on the running event loop (made on first use)."""
-    per_loop = _fanouts.setdefault(asyncio.get_running_loop(), {})
+    loop = asyncio.get_running_loop()
+    per_loop = _fanouts.setdefault(loop, {})
     fanout = per_loop.get(id(layer))
     if fanout is None or fanout.layer is not layer:
         fanout = per_loop[id(layer)] = ProcessFanout(layer)
+        if isinstance(layer, InMemoryChannelLayer):
+            _in_memory_readers[id(layer)] = (weakref.ref(layer), weakref.ref(loop))
     return fanout
+
+
+def reading_loop(layer: Any) -> asyncio.AbstractEventLoop | None:
+    """The running event loop that reads the in-memory ``layer``, if any.  Its queues belong to
+    that loop: another thread's send must run there, or the loop, asleep in its selector, would not
+    notice the message until something else woke it."""
+    entry = _in_memory_readers.get(id(layer))
+    if entry is None or entry[0]() is not layer:
+        return None
+    loop = entry[1]()
+    return loop if loop is not None and loop.is_running() else None
 
 
 async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:
