@@ -145,20 +145,23 @@ class IdleLayerRead:
     do before Python 3.12 when the cancel arrives just as the send completes: it swallows the first
     one, then returns as an idle read does (redis-py's socket timeout).  Counts the reads running."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle_timeout: float | None = 0.2) -> None:
         self.running = 0
         self.lost = 0
+        self.idle_timeout = idle_timeout  # None: wait until cancelled
 
     async def receive(self, channel: str = "") -> Any:
         self.running += 1
         try:
-            try:
-                await asyncio.sleep(0.2)
-            except asyncio.CancelledError:
-                if self.lost:
-                    raise
-                self.lost += 1
-            raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+            while True:
+                try:
+                    await asyncio.sleep(self.idle_timeout or 30)
+                except asyncio.CancelledError:
+                    if self.lost:
+                        raise
+                    self.lost += 1
+                if self.idle_timeout is not None:
+                    raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
         finally:
             self.running -= 1
 
@@ -276,25 +279,8 @@ def test_a_trim_releases_the_attribute_names_the_type_cache_holds(settings):
     assert sys.getrefcount(name) == alone
 
 
-class BlockingLayerRead(IdleLayerRead):
-    """A read that waits until cancelled (no idle timeout) and loses its first cancellation."""
-
-    async def receive(self, channel: str = "") -> Any:
-        self.running += 1
-        try:
-            while True:
-                try:
-                    await asyncio.sleep(30)
-                except asyncio.CancelledError:
-                    if self.lost:
-                        raise
-                    self.lost += 1
-        finally:
-            self.running -= 1
-
-
 async def test_a_stopped_fanout_receiver_ending_late_leaves_its_successor_stoppable():
-    layer = BlockingLayerRead()
+    layer = IdleLayerRead(idle_timeout=None)  # a read that only ends when cancelled
     fanout = ProcessFanout(layer)
     consumer = object()
     await fanout.join("DCRF-room", consumer)
