@@ -304,8 +304,10 @@ async def test_annotations_and_a_lookup_field_other_than_pk():
     await subscribe(communicator, request_id=1, action="retrieve", lookup_by="apple")
     await run(lambda: save(row.pk, value=5))
     assert await communicator.receive_json_from() == broadcast(1, "app.Item", UPDATED, {"name": "apple", "double": 10})
-    await run(lambda: save(row.pk, name="pear"))  # no longer looked up by "apple"
-    expected = broadcast(1, "app.Item", DELETED, {"name": "apple", "id": row.pk})
+    await run(lambda: save(row.pk, name="pear"))  # the subscription follows its instance
+    assert await communicator.receive_json_from() == broadcast(1, "app.Item", UPDATED, {"name": "pear", "double": 10})
+    await run(lambda: Item.objects.get(pk=row.pk).delete())
+    expected = broadcast(1, "app.Item", DELETED, {"name": "pear", "id": row.pk})
     assert await communicator.receive_json_from() == expected
     await communicator.disconnect()
 

@@ -51,8 +51,8 @@ async def send(communicator: Any, message: dict[str, Any]) -> None:
     assert await communicator.receive_nothing(timeout=0.05)  # subscribing has no reply
 
 
-def update(action: str, instance: dict[str, Any]) -> dict[str, Any]:
-    return {"model": "todolist.Task", "instance": instance, "action": action}
+def update(action: str, instance: dict[str, Any], group_key_value: Any) -> dict[str, Any]:
+    return {"model": "todolist.Task", "instance": instance, "action": action, "group_key_value": group_key_value}
 
 
 def task(task: Task, **changes: Any) -> dict[str, Any]:
@@ -83,9 +83,9 @@ async def test_subscribing_to_one_task_by_its_id():
     await send(communicator, {"model": "todolist.Task", "property": "id", "value": first.pk})
     await run(lambda: finish(second.pk))
     await run(lambda: finish(first.pk))
-    assert await communicator.receive_json_from() == update(UPDATED, task(first, done=True))
+    assert await communicator.receive_json_from() == update(UPDATED, task(first, done=True), first.pk)
     await run(lambda: Task.objects.get(pk=first.pk).delete())
-    assert await communicator.receive_json_from() == update(DELETED, {"pk": first.pk, "id": first.pk})
+    assert await communicator.receive_json_from() == update(DELETED, {"pk": first.pk, "id": first.pk}, first.pk)
     assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 
@@ -96,12 +96,12 @@ async def test_subscribing_to_a_list_of_tasks_by_group_key():
     communicator = await connect()
     await send(communicator, {"model": "todolist.Task", "property": "list_id", "value": chores.pk})
     new = await run(lambda: make(chores))
-    assert await communicator.receive_json_from() == update(CREATED, task(new))
+    assert await communicator.receive_json_from() == update(CREATED, task(new), chores.pk)
     await run(lambda: make(errands))
     await run(lambda: finish(new.pk))
-    assert await communicator.receive_json_from() == update(UPDATED, task(new, done=True))
+    assert await communicator.receive_json_from() == update(UPDATED, task(new, done=True), chores.pk)
     await run(lambda: move(new.pk, errands))  # leaves the group
-    assert await communicator.receive_json_from() == update(DELETED, {"pk": new.pk, "id": new.pk})
+    assert await communicator.receive_json_from() == update(DELETED, {"pk": new.pk, "id": new.pk}, chores.pk)
     assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 
@@ -115,9 +115,9 @@ async def test_stacked_decorators_send_one_message_per_matching_subscription():
     await send(communicator, {"model": "todolist.Task", "property": "pk", "value": existing.pk})
     await run(lambda: finish(existing.pk))
     frames = [await communicator.receive_json_from() for _ in range(2)]
-    assert frames == [update(UPDATED, task(existing, done=True))] * 2
+    assert frames == [update(UPDATED, task(existing, done=True), value) for value in (chores.pk, existing.pk)]
     new = await run(lambda: make(chores))
-    assert await communicator.receive_json_from() == update(CREATED, task(new))  # by list only
+    assert await communicator.receive_json_from() == update(CREATED, task(new), chores.pk)  # by list only
     assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 
@@ -130,11 +130,11 @@ async def test_subscriptions_stack_and_unsubscribe_one_at_a_time():
     await send(communicator, message)
     await send(communicator, message)
     first = await run(lambda: make(chores))
-    assert await communicator.receive_json_from() == update(CREATED, task(first))
+    assert await communicator.receive_json_from() == update(CREATED, task(first), chores.pk)
     assert await communicator.receive_nothing(timeout=0.1)
     await send(communicator, {**message, "unsubscribe": True})
     second = await run(lambda: make(chores))
-    assert await communicator.receive_json_from() == update(CREATED, task(second))
+    assert await communicator.receive_json_from() == update(CREATED, task(second), chores.pk)
     await send(communicator, {**message, "unsubscribe": True})
     await run(lambda: make(chores))
     assert await communicator.receive_nothing(timeout=0.2)
@@ -150,7 +150,7 @@ async def test_check_permission_keeps_anonymous_users_out():
     for communicator in (anonymous, logged_in):
         await send(communicator, {"model": "todolist.Task", "property": "list_id", "value": chores.pk})
     new = await run(lambda: make(chores))
-    assert await logged_in.receive_json_from() == update(CREATED, task(new))
+    assert await logged_in.receive_json_from() == update(CREATED, task(new), chores.pk)
     assert await anonymous.receive_nothing(timeout=0.1)
     await anonymous.disconnect()
     await logged_in.disconnect()
@@ -165,8 +165,8 @@ async def test_the_conditional_serializer_pattern_sends_each_user_one_serializer
     for communicator in (anonymous, logged_in):
         await send(communicator, {"model": "todolist.Task", "property": "list_id", "value": chores.pk})
     new = await run(lambda: make(chores))
-    assert await anonymous.receive_json_from() == update(CREATED, {"id": new.pk, "text": "test"})
-    assert await logged_in.receive_json_from() == update(CREATED, task(new))
+    assert await anonymous.receive_json_from() == update(CREATED, {"id": new.pk, "text": "test"}, chores.pk)
+    assert await logged_in.receive_json_from() == update(CREATED, task(new), chores.pk)
     assert await anonymous.receive_nothing(timeout=0.1)
     assert await logged_in.receive_nothing(timeout=0.1)
     await anonymous.disconnect()
@@ -182,7 +182,7 @@ async def test_the_seeds_routing_with_auth_middleware():
     assert await communicator.connect() == (True, None)
     await send(communicator, {"model": "todolist.Task", "property": "list_id", "value": chores.pk})
     new = await run(lambda: make(chores))
-    assert await communicator.receive_json_from() == update(CREATED, task(new))
+    assert await communicator.receive_json_from() == update(CREATED, task(new), chores.pk)
     await communicator.disconnect()
 
 

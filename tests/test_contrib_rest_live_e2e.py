@@ -77,6 +77,7 @@ async def test_a_02_group_subscription_over_a_real_socket(live_server_url: Any) 
                 "model": "todolist.Task",
                 "instance": {"id": task.pk, "text": "milk", "done": False},
                 "action": "CREATED",
+                "group_key_value": todo.pk,
             }
     finally:
         clear_registrations()

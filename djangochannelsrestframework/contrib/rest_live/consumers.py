@@ -18,11 +18,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import FieldError, ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, FieldError, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import Http404
 from rest_framework.exceptions import APIException, NotAuthenticated, PermissionDenied
+from rest_framework.renderers import BaseRenderer
 
 from ... import codec
 from ...consumers import AsyncAPIConsumer
@@ -33,6 +34,7 @@ from ...settings import api_settings
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
 from .engine import LiveSubscription, deliver, observer_for, outcome_of, params_key
+from .wire import camelize, encoder, json_renderer
 
 _ACTIONS = {"create": CREATED, "update": UPDATED, "delete": DELETED}
 
@@ -59,7 +61,18 @@ class _RealtimeOutcome(ListOutcome):
 class _RealtimeSpec:
     """What a 0.7 subscription asked for, and how its view is built and its rows are found."""
 
-    __slots__ = ("action", "label", "lookup_by", "lookup_field", "lookups", "query_params", "view_cls", "view_kwargs")
+    __slots__ = (
+        "action",
+        "label",
+        "lookup_by",
+        "lookup_field",
+        "lookups",
+        "pk",
+        "query_params",
+        "renderer",
+        "view_cls",
+        "view_kwargs",
+    )
 
     def __init__(
         self,
@@ -79,6 +92,10 @@ class _RealtimeSpec:
         self.lookup_field: str = view_cls.lookup_field
         #: The lookup value of each row the subscriber has, when it is not the primary key.
         self.lookups: dict[Any, Any] | None = None if self.lookup_field == "pk" else {}
+        #: The primary key of the instance a ``retrieve`` follows (``None``: it watches ``lookup_by``).
+        self.pk: Any = None
+        #: What encodes its broadcasts: the view's JSON renderer (``None``: this package's codec).
+        self.renderer: BaseRenderer | None = None
 
     def took(self, outcome: ListOutcome) -> None:
         """Remember the lookup values of the rows a batch showed (a later ``DELETED`` names them)."""
@@ -94,6 +111,8 @@ class _RealtimeSpec:
     def queryset(self, view: Any) -> Any:
         queryset = view.filter_queryset(view.get_queryset())
         if self.action == "retrieve":
+            if self.pk is not None:
+                return queryset.filter(pk=self.pk)
             queryset = queryset.filter(**{self.lookup_field: self.lookup_by})
         return queryset
 
@@ -126,6 +145,17 @@ def _legacy_registrations(label: str, prop: str) -> list[Subscribable]:
     return found
 
 
+def _group_key_value(model: type[Model], prop: str, value: Any) -> str:
+    """The JSON ``group_key_value`` of a 0.2 subscription's broadcasts: the subscribed ``value`` as
+    the model field named by ``prop`` holds it (``"3"`` for an integer key is ``3``), as
+    django-rest-live 0.2 sent each row's own value; ``value`` itself when ``prop`` is no field."""
+    try:
+        field: Any = model._meta.pk if prop == "pk" else model._meta.get_field(prop)
+        return codec.dumps(field.to_python(value))
+    except (FieldDoesNotExist, DjangoValidationError, AttributeError, TypeError, ValueError):
+        return codec.dumps(value)
+
+
 class SubscriptionConsumer(AsyncAPIConsumer):
     """Serves django-rest-live subscriptions on one socket.
 
@@ -136,6 +166,17 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     registry: dict[str, type[Any]] = {}
     #: ``False`` closes connections without an authenticated user with code 4003.
     public = True
+    #: 0.7: encode broadcasts with the view's renderer, as django-rest-live did (a
+    #: ``CamelCaseJSONRenderer`` camelizes them); ``False`` uses this package's JSON codec.
+    use_view_renderer = True
+    #: 0.7: ``False`` (django-rest-live's behaviour): a ``retrieve`` subscription follows the
+    #: instance it found, by primary key, when its lookup value changes (``UPDATED``).  ``True``:
+    #: it watches the lookup value, so the instance leaves (``DELETED``) when its value changes
+    #: and a row that takes the value enters (``CREATED``).
+    retrieve_by_lookup_value = False
+    #: 0.2: camelize the keys of broadcast instances, as django-rest-live 0.2 always did;
+    #: ``False`` sends the serializer's field names as they are.
+    camelize_legacy_instances = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,7 +293,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             type(self),
             label,
             action,
-            params_key(spec.lookup_by, view_kwargs, query_params),
+            params_key(spec.lookup_by, spec.pk, view_kwargs, query_params),
             self.get_cohort_context(),
         )
         subscription = LiveSubscription(
@@ -269,6 +310,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     def _realtime_start(self, spec: _RealtimeSpec) -> frozenset[Any]:
         """Check the subscription as django-rest-live does; return the rows it starts with."""
         view = spec.view(self.scope)
+        if self.use_view_renderer:
+            spec.renderer = json_renderer(view)
         allowed = _has_permission(view)
         if spec.action == "retrieve":
             try:
@@ -278,6 +321,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             except (NotAuthenticated, PermissionDenied):
                 allowed = False
             if allowed:
+                if not self.retrieve_by_lookup_value:
+                    spec.pk = instance.pk
                 if spec.lookups is not None:
                     spec.lookups[json_pk(instance.pk)] = getattr(instance, spec.lookup_field)
                 return frozenset([json_pk(instance.pk)])
@@ -298,15 +343,15 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         visible = [i for i in spec.queryset(view).filter(pk__in=pks) if spec.visible(view, i)]
         data = view.get_serializer(visible, many=True).data if visible else []
         lookups = {} if spec.lookups is None else {json_pk(i.pk): getattr(i, spec.lookup_field) for i in visible}
-        return [_RealtimeOutcome(outcome_of(pks, visible, data), lookups)]
+        return [_RealtimeOutcome(outcome_of(pks, visible, data, encoder(spec.renderer)), lookups)]
 
     async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frame: ListFrame) -> None:
         if frame.action == "delete":
             pk = frame.data["pk"]
             lookup = pk if spec.lookups is None else spec.lookups.pop(pk, pk)
-            text = codec.dumps({spec.lookup_field: lookup, "id": pk})
+            text = encoder(spec.renderer)({spec.lookup_field: lookup, "id": pk})
         else:
-            text = frame.text if frame.text is not None else codec.dumps(frame.data)
+            text = frame.text if frame.text is not None else encoder(spec.renderer)(frame.data)
         await self.send(
             text_data=f'{{"type":"broadcast","id":{codec.dumps(request_id)},"model":{codec.dumps(spec.label)},'
             f'"action":"{_ACTIONS[frame.action]}","instance":{text}}}'
@@ -353,7 +398,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             (type(self), "0.2", key, self.get_cohort_context()),
             group,
             functools.partial(self._legacy_evaluate, model, prop, value, entries, user),
-            functools.partial(self._legacy_send, label),
+            functools.partial(self._legacy_send, label, _group_key_value(model, prop, value)),
         )
         subscription.start(known)
         self.legacy_subscriptions[key] = (subscription, 1)
@@ -384,18 +429,21 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         outcomes = []
         for entry in entries:
             visible = [i for i in rows if entry.check_permission is None or entry.check_permission(user, i)]
-            data = entry.serializer_class(visible, many=True).data if visible else []
+            data: Any = entry.serializer_class(visible, many=True).data if visible else []
+            if self.camelize_legacy_instances:
+                data = camelize(data)
             outcomes.append(outcome_of(pks, visible, data))
         return outcomes
 
-    async def _legacy_send(self, label: str, index: int, frame: ListFrame) -> None:
+    async def _legacy_send(self, label: str, group_key_value: str, index: int, frame: ListFrame) -> None:
         if frame.action == "delete":
             pk = frame.data["pk"]
             text = codec.dumps({"pk": pk, "id": pk})
         else:
             text = frame.text if frame.text is not None else codec.dumps(frame.data)
         await self.send(
-            text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}"}}'
+            text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}",'
+            f'"group_key_value":{group_key_value}}}'
         )
 
     # -- delivery --------------------------------------------------------------------------------

@@ -49,6 +49,18 @@ def subscribable(
     return decorator
 
 
+def __register_subscription(
+    cls: type[serializers.BaseSerializer[Any]], group_key: str, check_permission: PermissionCheck | None
+) -> None:
+    """Make ``cls`` the only serializer of its model for subscriptions by ``group_key``: the
+    registration django-rest-live 0.2's ``@subscribable`` made (a later one replaced an earlier
+    one), kept for code that called it directly, such as 0.2's own test suite."""
+    if issubclass(cls, serializers.ModelSerializer):
+        model: type[Model] = cls.Meta.model
+        _subscribables.setdefault(model._meta.label, {})[group_key] = [Subscribable(cls, check_permission)]
+        observer_for(model)
+
+
 def registrations(model_label: str, group_key: str) -> list[Subscribable]:
     """The serializers registered for subscriptions to ``model_label`` by ``group_key``."""
     return list(_subscribables.get(model_label, {}).get(group_key, ()))

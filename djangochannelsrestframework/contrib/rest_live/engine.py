@@ -125,7 +125,13 @@ async def deliver(subscriptions: Sequence[LiveSubscription], message: dict[str, 
                 await subscription.send(index, frame)
 
 
-def outcome_of(pks: list[Any], visible: Sequence[Model], data: Sequence[Any]) -> ListOutcome:
-    """The outcome of a batch for one stream: ``visible`` rows serialized as ``data``, encoded once."""
-    rows = {json_pk(instance.pk): (row, encode_payload(row)) for instance, row in zip(visible, data, strict=True)}
+def outcome_of(
+    pks: list[Any],
+    visible: Sequence[Model],
+    data: Sequence[Any],
+    encode: Callable[[Any], str | None] = encode_payload,
+) -> ListOutcome:
+    """The outcome of a batch for one stream: ``visible`` rows serialized as ``data``, encoded once
+    with ``encode``."""
+    rows = {json_pk(instance.pk): (row, encode(row)) for instance, row in zip(visible, data, strict=True)}
     return ListOutcome(pks, rows)
