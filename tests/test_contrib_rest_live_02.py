@@ -85,7 +85,7 @@ async def test_subscribing_to_one_task_by_its_id():
     await run(lambda: finish(first.pk))
     assert await communicator.receive_json_from() == update(UPDATED, task(first, done=True), first.pk)
     await run(lambda: Task.objects.get(pk=first.pk).delete())
-    assert await communicator.receive_json_from() == update(DELETED, {"pk": first.pk, "id": first.pk}, first.pk)
+    assert await communicator.receive_json_from() == update(DELETED, task(first, done=True), first.pk)
     assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 
@@ -100,8 +100,8 @@ async def test_subscribing_to_a_list_of_tasks_by_group_key():
     await run(lambda: make(errands))
     await run(lambda: finish(new.pk))
     assert await communicator.receive_json_from() == update(UPDATED, task(new, done=True), chores.pk)
-    await run(lambda: move(new.pk, errands))  # leaves the group
-    assert await communicator.receive_json_from() == update(DELETED, {"pk": new.pk, "id": new.pk}, chores.pk)
+    await run(lambda: move(new.pk, errands))  # leaves the group: the row as last sent
+    assert await communicator.receive_json_from() == update(DELETED, task(new, done=True), chores.pk)
     assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 

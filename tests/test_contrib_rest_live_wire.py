@@ -200,7 +200,35 @@ async def test_legacy_broadcasts_are_camelized_and_name_their_group_key_value():
     await run(lambda: save(row.pk, name="pear"))
     expected = legacy(UPDATED, {"id": row.pk, "itemName": "pear", "itemValue": 7}, 7)
     assert await communicator.receive_json_from() == expected
-    await run(lambda: save(row.pk, value=8))
+    await run(lambda: save(row.pk, value=8))  # leaves the group: the row as the subscriber last got it
+    expected = legacy(DELETED, {"id": row.pk, "itemName": "pear", "itemValue": 7}, 7)
+    assert await communicator.receive_json_from() == expected
+    await communicator.disconnect()
+
+
+@pytest.mark.usefixtures("no_registrations")
+async def test_a_deleted_row_the_subscriber_had_from_the_start_is_sent_whole():
+    subscribable("value")(SnakeItemSerializer)
+    row, other = await run(lambda: [Item.objects.create(name=n, value=7) for n in ("apple", "pear")])
+    communicator = await connect(SubscriptionConsumer)
+    await legacy_subscribe(communicator, "value", 7)
+    await run(lambda: Item.objects.filter(pk__in=[row.pk, other.pk]).delete())
+    frames = [await communicator.receive_json_from() for _ in range(2)]
+    assert sorted(frames, key=lambda frame: frame["instance"]["id"]) == [
+        legacy(DELETED, {"id": row.pk, "itemName": "apple", "itemValue": 7}, 7),
+        legacy(DELETED, {"id": other.pk, "itemName": "pear", "itemValue": 7}, 7),
+    ]
+    await communicator.disconnect()
+
+
+@pytest.mark.usefixtures("no_registrations")
+async def test_legacy_deleted_instances_false_sends_only_the_primary_key():
+    subscribable("value")(SnakeItemSerializer)
+    row = await run(lambda: Item.objects.create(name="apple", value=7))
+    consumer = type("KeyOnlyConsumer", (SubscriptionConsumer,), {"legacy_deleted_instances": False})
+    communicator = await connect(consumer)
+    await legacy_subscribe(communicator, "value", 7)
+    await run(lambda: Item.objects.get(pk=row.pk).delete())
     assert await communicator.receive_json_from() == legacy(DELETED, {"pk": row.pk, "id": row.pk}, 7)
     await communicator.disconnect()
 

@@ -97,7 +97,7 @@ class _RealtimeSpec:
         #: What encodes its broadcasts: the view's JSON renderer (``None``: this package's codec).
         self.renderer: BaseRenderer | None = None
 
-    def took(self, outcome: ListOutcome) -> None:
+    def took(self, index: int, outcome: ListOutcome) -> None:
         """Remember the lookup values of the rows a batch showed (a later ``DELETED`` names them)."""
         if self.lookups is not None and isinstance(outcome, _RealtimeOutcome):
             self.lookups.update(outcome.lookups)
@@ -156,6 +156,12 @@ def _group_key_value(model: type[Model], prop: str, value: Any) -> str:
         return codec.dumps(value)
 
 
+def _remember(remembered: list[dict[Any, str]], index: int, outcome: ListOutcome) -> None:
+    """Keep the JSON of the rows a 0.2 subscription was just sent, for their ``DELETED``."""
+    for pk, (row, text) in outcome.rows.items():
+        remembered[index][pk] = text if text is not None else codec.dumps(row)
+
+
 class SubscriptionConsumer(AsyncAPIConsumer):
     """Serves django-rest-live subscriptions on one socket.
 
@@ -177,6 +183,10 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     #: 0.2: camelize the keys of broadcast instances, as django-rest-live 0.2 always did;
     #: ``False`` sends the serializer's field names as they are.
     camelize_legacy_instances = True
+    #: 0.2: a ``DELETED`` broadcast carries the row as the subscriber last received it, as
+    #: django-rest-live 0.2 sent the deleted instance; each subscription keeps the JSON of the rows
+    #: it shows for that.  ``False`` keeps nothing and sends ``{"pk": ..., "id": ...}``.
+    legacy_deleted_instances = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -389,7 +399,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         await self.add_group(group)
         user = self.scope.get("user") or AnonymousUser()
         try:
-            known = await database_sync_to_async(self._legacy_start)(model, prop, value, entries, user)
+            known, remembered = await database_sync_to_async(self._legacy_start)(model, prop, value, entries, user)
         except BaseException:
             await self._leave_unused(group)
             raise
@@ -398,7 +408,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             (type(self), "0.2", key, self.get_cohort_context()),
             group,
             functools.partial(self._legacy_evaluate, model, prop, value, entries, user),
-            functools.partial(self._legacy_send, label, _group_key_value(model, prop, value)),
+            functools.partial(self._legacy_send, label, _group_key_value(model, prop, value), remembered),
+            None if remembered is None else functools.partial(_remember, remembered),
         )
         subscription.start(known)
         self.legacy_subscriptions[key] = (subscription, 1)
@@ -411,15 +422,29 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         except (FieldError, ValueError, TypeError, DjangoValidationError):
             raise SubscriptionError(400, f"Cannot filter {model._meta.label} by {prop}={value!r}.") from None
 
+    @staticmethod
+    def _legacy_visible(entry: Subscribable, user: Any, rows: list[Model]) -> list[Model]:
+        return [i for i in rows if entry.check_permission is None or entry.check_permission(user, i)]
+
+    def _legacy_data(self, entry: Subscribable, visible: list[Model]) -> Any:
+        data: Any = entry.serializer_class(visible, many=True).data if visible else []
+        return camelize(data) if self.camelize_legacy_instances else data
+
     def _legacy_start(
         self, model: type[Model], prop: str, value: Any, entries: list[Subscribable], user: Any
-    ) -> list[frozenset[Any]]:
-        """The rows of the group each serializer shows this user now."""
+    ) -> tuple[list[frozenset[Any]], list[dict[Any, str]] | None]:
+        """The rows of the group each serializer shows this user now, and (with
+        :attr:`legacy_deleted_instances`) their JSON, for a later ``DELETED``."""
         rows = self._legacy_rows(model, prop, value, None)
-        return [
-            frozenset(json_pk(i.pk) for i in rows if entry.check_permission is None or entry.check_permission(user, i))
-            for entry in entries
-        ]
+        known: list[frozenset[Any]] = []
+        remembered: list[dict[Any, str]] = []
+        for entry in entries:
+            visible = self._legacy_visible(entry, user, rows)
+            known.append(frozenset(json_pk(i.pk) for i in visible))
+            if self.legacy_deleted_instances:
+                data = self._legacy_data(entry, visible)
+                remembered.append({json_pk(i.pk): codec.dumps(row) for i, row in zip(visible, data, strict=True)})
+        return known, (remembered if self.legacy_deleted_instances else None)
 
     def _legacy_evaluate(
         self, model: type[Model], prop: str, value: Any, entries: list[Subscribable], user: Any, pks: list[Any]
@@ -428,17 +453,17 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         rows = self._legacy_rows(model, prop, value, pks)
         outcomes = []
         for entry in entries:
-            visible = [i for i in rows if entry.check_permission is None or entry.check_permission(user, i)]
-            data: Any = entry.serializer_class(visible, many=True).data if visible else []
-            if self.camelize_legacy_instances:
-                data = camelize(data)
-            outcomes.append(outcome_of(pks, visible, data))
+            visible = self._legacy_visible(entry, user, rows)
+            outcomes.append(outcome_of(pks, visible, self._legacy_data(entry, visible)))
         return outcomes
 
-    async def _legacy_send(self, label: str, group_key_value: str, index: int, frame: ListFrame) -> None:
+    async def _legacy_send(
+        self, label: str, group_key_value: str, remembered: list[dict[Any, str]] | None, index: int, frame: ListFrame
+    ) -> None:
         if frame.action == "delete":
             pk = frame.data["pk"]
-            text = codec.dumps({"pk": pk, "id": pk})
+            last = None if remembered is None else remembered[index].pop(pk, None)
+            text = last if last is not None else codec.dumps({"pk": pk, "id": pk})
         else:
             text = frame.text if frame.text is not None else codec.dumps(frame.data)
         await self.send(

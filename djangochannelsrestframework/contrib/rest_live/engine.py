@@ -68,14 +68,15 @@ class LiveSubscription:
         group: str,
         evaluate: Evaluate,
         send: Send,
-        on_step: Callable[[ListOutcome], None] | None = None,
+        on_step: Callable[[int, ListOutcome], None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.cohort = cohort
         self.group = group
         self.evaluate = evaluate
         self.send = send
-        #: Called with each outcome after the subscription took its rows (before its events are sent).
+        #: Called with each stream's index and outcome after the subscription took its rows (before
+        #: its events are sent).
         self.on_step = on_step
         self.known: list[frozenset[Any]] = []
 
@@ -120,7 +121,7 @@ async def deliver(subscriptions: Sequence[LiveSubscription], message: dict[str, 
         for index, outcome in enumerate(outcomes):
             frames, subscription.known[index] = outcome.step(subscription.known[index])
             if subscription.on_step is not None and frames:
-                subscription.on_step(outcome)
+                subscription.on_step(index, outcome)
             for frame in frames:
                 await subscription.send(index, frame)
 
