@@ -57,6 +57,8 @@ class SnakeItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 class ShoutingRenderer(renderers.JSONRenderer):
     """A JSON renderer that upper-cases every key, so its use shows in every broadcast."""
 
+    media_type = "application/vnd.shout+json"
+
     def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> bytes:
         shouted = {str(key).upper(): value for key, value in data.items()}
         return super().render(shouted, accepted_media_type, renderer_context)
@@ -78,6 +80,10 @@ class ShoutedItems(CamelItems):
     renderer_classes = [ShoutingRenderer]
 
 
+class NegotiatedItems(CamelItems):
+    renderer_classes = [CamelCaseJSONRenderer, ShoutingRenderer]
+
+
 class ItemsByName(generics.RetrieveAPIView, RealtimeMixin):  # type: ignore[type-arg]
     queryset = Item.objects.all()
     serializer_class = SnakeItemSerializer
@@ -92,8 +98,8 @@ def consumer_for(view: type[Any], **options: Any) -> type[SubscriptionConsumer]:
     return type("OptionsConsumer", (consumer,), options) if options else consumer
 
 
-async def connect(consumer: Any) -> APICommunicator:
-    communicator = APICommunicator(consumer.as_asgi(), "/ws/subscribe/")
+async def connect(consumer: Any, headers: list[tuple[bytes, bytes]] | None = None) -> APICommunicator:
+    communicator = APICommunicator(consumer.as_asgi(), "/ws/subscribe/", headers)
     assert await communicator.connect() == (True, None)
     return communicator
 
@@ -130,6 +136,21 @@ async def test_the_deleted_payload_goes_through_the_renderer_too():
     await run(lambda: Item.objects.get(pk=row.pk).delete())
     assert await communicator.receive_json_from() == broadcast(DELETED, {"PK": row.pk, "ID": row.pk})
     await communicator.disconnect()
+
+
+async def test_each_subscriber_gets_the_renderer_its_handshake_negotiates():
+    consumer = consumer_for(NegotiatedItems)
+    plain = await connect(consumer)
+    shouted = await connect(consumer, [(b"accept", b"application/vnd.shout+json")])
+    for communicator in (plain, shouted):
+        await subscribe(communicator)
+    row = await run(lambda: Item.objects.create(name="apple", value=1))
+    expected = broadcast(CREATED, {"id": row.pk, "itemName": "apple", "itemValue": 1})
+    assert await plain.receive_json_from() == expected
+    expected = broadcast(CREATED, {"ID": row.pk, "ITEM_NAME": "apple", "ITEM_VALUE": 1})
+    assert await shouted.receive_json_from() == expected
+    for communicator in (plain, shouted):
+        await communicator.disconnect()
 
 
 async def test_use_view_renderer_false_sends_the_serializers_field_names():

@@ -12,7 +12,7 @@ cohort and committed batch, events relative to the rows the subscriber already h
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -30,6 +30,7 @@ from ...consumers import AsyncAPIConsumer
 from ...observer.base_observer import logger
 from ...observer.lists import ListFrame, ListOutcome
 from ...observer.model_observer import json_pk
+from ...observer.sharing import encode_payload
 from ...settings import api_settings
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
@@ -156,10 +157,21 @@ def _group_key_value(model: type[Model], prop: str, value: Any) -> str:
         return codec.dumps(value)
 
 
+def _remember_rows(remembered: dict[Any, str], visible: Sequence[Model], data: Sequence[Any]) -> None:
+    """Keep the JSON of rows a 0.2 subscription shows, for their ``DELETED`` (a row whose data
+    does not encode is left out: its ``DELETED`` names only its key)."""
+    for instance, row in zip(visible, data, strict=True):
+        text = encode_payload(row)
+        if text is not None:
+            remembered[json_pk(instance.pk)] = text
+
+
 def _remember(remembered: list[dict[Any, str]], index: int, outcome: ListOutcome) -> None:
     """Keep the JSON of the rows a 0.2 subscription was just sent, for their ``DELETED``."""
     for pk, (row, text) in outcome.rows.items():
-        remembered[index][pk] = text if text is not None else codec.dumps(row)
+        text = text if text is not None else encode_payload(row)
+        if text is not None:
+            remembered[index][pk] = text
 
 
 class SubscriptionConsumer(AsyncAPIConsumer):
@@ -304,6 +316,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             label,
             action,
             params_key(spec.lookup_by, spec.pk, view_kwargs, query_params),
+            type(spec.renderer),
             self.get_cohort_context(),
         )
         subscription = LiveSubscription(
@@ -442,8 +455,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             visible = self._legacy_visible(entry, user, rows)
             known.append(frozenset(json_pk(i.pk) for i in visible))
             if self.legacy_deleted_instances:
-                data = self._legacy_data(entry, visible)
-                remembered.append({json_pk(i.pk): codec.dumps(row) for i, row in zip(visible, data, strict=True)})
+                remembered.append({})
+                _remember_rows(remembered[-1], visible, self._legacy_data(entry, visible))
         return known, (remembered if self.legacy_deleted_instances else None)
 
     def _legacy_evaluate(
