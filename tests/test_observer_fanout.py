@@ -4,6 +4,7 @@ events handed to the local sockets in order, and the registry's edge cases."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -328,7 +329,9 @@ async def test_the_process_joins_its_groups_again_after_the_layer_failed(setting
     if frames[0]["data"]["text"] == "lost":  # queued before the failure: delivered late, not lost
         frames.append(await communicator.receive_json_from())
     assert frames[-1] == said_frame("lobby", "back", 1)
-    assert "retrying in 1 s" in caplog.text
+    recovered = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Channel layer is back")]
+    assert len(recovered) == 1 and recovered[0].endswith("this process re-joined its 1 observer groups")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     await communicator.disconnect()
 
 

@@ -22,6 +22,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from ..codec import SharedText
+from ..layer_resilience import note_layer_failure
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name
 from ..recent import RecentCache
@@ -43,6 +44,7 @@ async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
             await layer.group_send(message["group"], message)
         except Exception:
             logger.exception("Could not send an observer message to group %s", message.get("group"))
+            note_layer_failure(layer)
 
 
 class _BackgroundSender:
@@ -329,7 +331,13 @@ class BaseObserver:
         """Leave hashed groups directly (used when the object that named them is gone)."""
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
         groups = list(groups)
+        failed: Exception | None = None
         for group in groups:
             mapping.pop(group, None)
-            await consumer.remove_group(group)
+            try:
+                await consumer.remove_group(group)
+            except Exception as exc:  # the layer failed (503): the other groups are still left locally
+                failed = failed or exc
         log_subscription(consumer, self, "unsubscribe", len(groups))
+        if failed is not None:
+            raise failed
