@@ -122,6 +122,13 @@ def idle_read_timeout(exc: BaseException) -> bool:
     return kind.__name__ == "TimeoutError" and kind.__module__.startswith("redis")
 
 
+def broken_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost connection to the layer's server (redis-py's ``ConnectionError``,
+    or the built-in one), as the first command on a pooled connection gets after a Redis restart."""
+    kind = type(exc)
+    return isinstance(exc, ConnectionError) or (kind.__name__ == "ConnectionError" and kind.__module__.startswith("redis"))
+
+
 def _forget_inbox(consumer: Any) -> None:
     """Drop the layer's local buffer of a consumer that stops reading (channels_redis 4 keeps an
     empty queue per closed channel when the read is cancelled while it holds the receive lock)."""

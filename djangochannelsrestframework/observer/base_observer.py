@@ -22,7 +22,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from ..codec import SharedText
-from ..layer_resilience import note_layer_failure
+from ..layer_resilience import broken_connection, note_layer_failure
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name
 from ..recent import RecentCache
@@ -41,10 +41,17 @@ _background_sends: set[asyncio.Task[Any]] = set()
 async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
     for message in messages:
         try:
-            await layer.group_send(message["group"], message)
+            try:
+                await layer.group_send(message["group"], message)
+            except Exception as exc:
+                note_layer_failure(layer)
+                if not broken_connection(exc):
+                    raise
+                # A pooled connection that a restarted Redis closed fails its first command: that
+                # command (channels_redis's clean-up of expired members) sent nothing yet.
+                await layer.group_send(message["group"], message)
         except Exception:
             logger.exception("Could not send an observer message to group %s", message.get("group"))
-            note_layer_failure(layer)
 
 
 class _BackgroundSender:
