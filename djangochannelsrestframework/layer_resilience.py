@@ -24,6 +24,7 @@ failure is often not the one that must re-join its groups.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import weakref
@@ -72,10 +73,8 @@ def note_layer_failure(layer: Any) -> None:
         if loop is running:
             watcher.layer_failed()
         elif not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
                 loop.call_soon_threadsafe(watcher.layer_failed)
-            except RuntimeError:  # closed meanwhile
-                pass
 
 
 def retry_delays() -> Iterator[float]:
@@ -126,7 +125,9 @@ def broken_connection(exc: BaseException) -> bool:
     """Whether ``exc`` is a lost connection to the layer's server (redis-py's ``ConnectionError``,
     or the built-in one), as the first command on a pooled connection gets after a Redis restart."""
     kind = type(exc)
-    return isinstance(exc, ConnectionError) or (kind.__name__ == "ConnectionError" and kind.__module__.startswith("redis"))
+    return isinstance(exc, ConnectionError) or (
+        kind.__name__ == "ConnectionError" and kind.__module__.startswith("redis")
+    )
 
 
 def _forget_inbox(consumer: Any) -> None:

@@ -21,6 +21,4 @@ class LiveListConsumer(ListSubscriptionMixin, GenericAsyncAPIConsumer):
     serializer_class = ItemSerializer
 
 
-application = URLRouter(
-    [path("ws/item/", LiveItemConsumer.as_asgi()), path("ws/items/", LiveListConsumer.as_asgi())]
-)
+application = URLRouter([path("ws/item/", LiveItemConsumer.as_asgi()), path("ws/items/", LiveListConsumer.as_asgi())])

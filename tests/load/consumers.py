@@ -15,7 +15,6 @@ from djangochannelsrestframework.observer import model_observer
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from tests.app.models import Item
 
-
 #: Seconds each model observer event waits before its frame (DCRF_LOAD_EVENT_DELAY): a server that
 #: falls behind a burst, as one reading the database slowly does.
 EVENT_DELAY = float(os.environ.get("DCRF_LOAD_EVENT_DELAY", "0"))
