@@ -123,7 +123,7 @@ class ProcessFanout:
     runs no dispatch task per socket: each socket gets the message through
     :func:`deliver_to_consumer`, in order with its own frames.
 
-    Its memberships heal themselves (docs/delivery.rst, "Layer failures"): every group is joined
+    Its memberships heal themselves (docs/delivery.rst, "Staying joined"): every group is joined
     again after any failure of the layer seen in this process, at each new local subscription, and
     every :func:`rejoin_interval` seconds (one timer per process).
     """
