@@ -33,6 +33,7 @@ def register() -> None:
     """Register the checks with Django (idempotent)."""
     checks.register(check_settings, TAG)
     checks.register(check_consumers, TAG)
+    checks.register(check_conn_max_age, TAG)
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -347,3 +348,41 @@ def _overridden_actions(cls: type) -> list[checks.CheckMessage]:
             )
         )
     return messages
+
+
+# -- database connections of live data --------------------------------------------------------------
+
+
+def check_conn_max_age(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``CONN_MAX_AGE = 0`` with live lists or instance subscriptions: each event's read opens a new
+    database connection, which makes a burst of writes fall behind (docs/performance.rst)."""
+    from .observer.instance import ObserverModelInstanceMixin
+    from .observer.lists import ListSubscriptionMixin
+
+    databases = getattr(settings, "DATABASES", None) or {}
+    fresh = [
+        alias
+        for alias, database in databases.items()
+        if isinstance(database, dict)
+        and database.get("CONN_MAX_AGE", 0) == 0
+        and "sqlite" not in str(database.get("ENGINE", ""))  # opening SQLite costs no round trip
+    ]
+    if not fresh:
+        return []
+    live = [
+        cls
+        for cls in find_consumers()[0]
+        if _in_apps(cls, app_configs) and issubclass(cls, (ObserverModelInstanceMixin, ListSubscriptionMixin))
+    ]
+    if not live:
+        return []
+    names = ", ".join(cls.__name__ for cls in live[:3]) + (", ..." if len(live) > 3 else "")
+    return [
+        checks.Warning(
+            f"CONN_MAX_AGE is 0 while {names} serve live lists or instance subscriptions: every event's "
+            "read opens a new database connection, and a burst of writes leaves the servers behind.",
+            hint="Set CONN_MAX_AGE to 60 (seconds) or more; see docs/performance.rst.",
+            id="dcrf.W005",
+            obj=f"DATABASES[{fresh[0]!r}]",
+        )
+    ]

@@ -43,7 +43,7 @@ from .exceptions import (
 )
 from .handler_lock import HandlerLock
 from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .layer_resilience import resilient_receive
+from .layer_resilience import note_layer_failure, resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, ConnectionLimitReached, Slot, acquire, release, user_key
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
@@ -357,22 +357,34 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 break
             except Exception as exc:
                 error = exc
+        note_layer_failure(self.channel_layer)
         if undo is not None:
             await undo()
         logger.warning("Channel layer failed to join group %s: %r", name, error)
         raise ChannelLayerUnavailable() from error
 
     async def remove_group(self, name: str) -> None:
-        """Leave a channel-layer group joined with :meth:`add_group`."""
-        if name in self.groups:
-            if is_observer_group(name):
-                from .observer.delivery import fanout_for
+        """Leave a channel-layer group joined with :meth:`add_group`.
 
-                self.groups.discard(name)
-                await fanout_for(self.channel_layer).leave(name, self)
-                return
-            await self.channel_layer.group_discard(name, self.channel_name)
+        When the layer fails or does not answer within ``SUBSCRIBE_TIMEOUT`` seconds this raises
+        :class:`ChannelLayerUnavailable` (503), as joining does; an observer group's events stop
+        reaching this socket anyway, and the process leaves the group once the layer is back."""
+        if name not in self.groups:
+            return
+        if is_observer_group(name):
+            from .observer.delivery import fanout_for
+
             self.groups.discard(name)
+            leave = fanout_for(self.channel_layer).leave(name, self)
+        else:
+            leave = self.channel_layer.group_discard(name, self.channel_name)
+        try:
+            await cancellable(leave, api_settings.SUBSCRIBE_TIMEOUT)
+        except Exception as error:
+            note_layer_failure(self.channel_layer)
+            logger.warning("Channel layer failed to leave group %s: %r", name, error)
+            raise ChannelLayerUnavailable() from error
+        self.groups.discard(name)
 
     # -- permissions -----------------------------------------------------------------------------
 

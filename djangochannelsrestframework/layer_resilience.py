@@ -14,15 +14,22 @@ channels_redis has one read at a time per process), and keeps the consumer, its 
 its permessage-deflate buffers alive.  A mass disconnect loses one or two such cancellations.  Each
 read therefore runs under :func:`.cancellation.cancellable`, which repeats the cancellation until the
 read ends.
+
+Every failure a reader or sender of the process sees is also reported with :func:`note_layer_failure`
+to the watchers of that layer (the process fan-out of observer groups, observer/delivery.py): with
+channels_redis only one coroutine of a process reads from Redis at a time, so the one that sees a
+failure is often not the one that must re-join its groups.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from .cancellation import cancellable
 from .observer_groups import is_observer_group
@@ -31,6 +38,43 @@ logger = logging.getLogger("djangochannelsrestframework")
 
 FIRST_RETRY_DELAY = 0.5
 LONGEST_RETRY_DELAY = 5.0
+
+
+class LayerWatcher(Protocol):
+    """What :func:`watch_layer_failures` needs: the layer watched, the loop to tell, and what to run."""
+
+    layer: Any
+    loop: asyncio.AbstractEventLoop
+
+    def layer_failed(self) -> None: ...
+
+
+_watchers: weakref.WeakSet[Any] = weakref.WeakSet()
+_watchers_lock = threading.Lock()
+
+
+def watch_layer_failures(watcher: LayerWatcher) -> None:
+    """Have ``watcher.layer_failed()`` run on ``watcher.loop`` whenever anything in this process
+    (any thread) reports a failure of ``watcher.layer`` (held weakly)."""
+    with _watchers_lock:
+        _watchers.add(watcher)
+
+
+def note_layer_failure(layer: Any) -> None:
+    """Report that a command on ``layer`` failed (a read, a send, a join); safe from any thread."""
+    with _watchers_lock:
+        watchers = [watcher for watcher in _watchers if watcher.layer is layer]
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    for watcher in watchers:
+        loop = watcher.loop
+        if loop is running:
+            watcher.layer_failed()
+        elif not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                loop.call_soon_threadsafe(watcher.layer_failed)
 
 
 def retry_delays() -> Iterator[float]:
@@ -77,6 +121,15 @@ def idle_read_timeout(exc: BaseException) -> bool:
     return kind.__name__ == "TimeoutError" and kind.__module__.startswith("redis")
 
 
+def broken_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost connection to the layer's server (redis-py's ``ConnectionError``,
+    or the built-in one), as the first command on a pooled connection gets after a Redis restart."""
+    kind = type(exc)
+    return isinstance(exc, ConnectionError) or (
+        kind.__name__ == "ConnectionError" and kind.__module__.startswith("redis")
+    )
+
+
 def _forget_inbox(consumer: Any) -> None:
     """Drop the layer's local buffer of a consumer that stops reading (channels_redis 4 keeps an
     empty queue per closed channel when the read is cancelled while it holds the receive lock)."""
@@ -111,9 +164,9 @@ class _ResilientReceive:
             if self.down and await rejoin_before_reading(
                 lambda: _rejoin(consumer), lambda: bool(consumer.groups), delays
             ):
-                logger.warning(
-                    "Channel layer is back: %s re-joined %d groups", consumer.channel_name, len(consumer.groups)
-                )
+                own = sum(1 for group in consumer.groups if not is_observer_group(group))
+                if own:  # observer groups are the fan-out's, which logs their recovery once per process
+                    logger.warning("Channel layer is back: %s re-joined %d groups", consumer.channel_name, own)
                 self.down = False
             try:
                 message = await cancellable(self.receive())  # a close must end it (see .cancellation)
@@ -123,6 +176,7 @@ class _ResilientReceive:
             except Exception as exc:
                 if idle_read_timeout(exc):
                     continue  # nothing arrived within the socket timeout: read again, the layer is fine
+                note_layer_failure(consumer.channel_layer)
                 if not self.down:
                     logger.warning(
                         "Channel layer read failed for %s; retrying until it is back: %r", consumer.channel_name, exc

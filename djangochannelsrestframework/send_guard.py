@@ -58,33 +58,50 @@ class _GuardedSend:
             return  # the client is gone: nothing more is queued for it
         send = self.send
         timeout = api_settings.SEND_TIMEOUT
-        if timeout is None or message.get("type") != "websocket.send":
-            await send(message)
-            return
-        sending: Any = send(message)
-        if type(sending) is not types.CoroutineType:
-            sending = _awaited(sending)
         try:
-            waiting = sending.send(None)  # most sends finish at once: no timer for those
-        except StopIteration:
-            return
-        except BaseException:
-            sending.close()
-            raise
-        try:
-            await _within(_resumed(sending, waiting), timeout)
-        except asyncio.TimeoutError:
+            if timeout is None or message.get("type") != "websocket.send":
+                await send(message)
+                return
+            sending: Any = send(message)
+            if type(sending) is not types.CoroutineType:
+                sending = _awaited(sending)
+            try:
+                waiting = sending.send(None)  # most sends finish at once: no timer for those
+            except StopIteration:
+                return
+            except BaseException:
+                sending.close()
+                raise
+            try:
+                await _within(_resumed(sending, waiting), timeout)
+            except asyncio.TimeoutError:
+                self.abandoned = True
+                consumer = self.consumer_ref()
+                if consumer is None:
+                    return
+                logger.warning(
+                    "Closing %s with %d: the client read nothing for %s s",
+                    consumer.channel_name,
+                    SLOW_CLIENT_CLOSE_CODE,
+                    timeout,
+                )
+                await _abandon(consumer, send)
+        except (OSError, RuntimeError) as exc:
+            if message.get("type") != "websocket.send" or not closed_by_client(exc):
+                raise
+            # The client closed while this frame was on its way (an event racing the close): the
+            # server reports the disconnection next, and there is no one left to send to.
             self.abandoned = True
             consumer = self.consumer_ref()
-            if consumer is None:
-                return
-            logger.warning(
-                "Closing %s with %d: the client read nothing for %s s",
-                consumer.channel_name,
-                SLOW_CLIENT_CLOSE_CODE,
-                timeout,
-            )
-            await _abandon(consumer, send)
+            logger.debug("Dropping a frame for %s: the client closed", getattr(consumer, "channel_name", None))
+
+
+def closed_by_client(exc: BaseException) -> bool:
+    """Whether a server's error on a ``websocket.send`` means the socket is already closed: uvicorn's
+    ``ClientDisconnected``, or its "Unexpected ASGI message 'websocket.send'" once the close is done."""
+    if type(exc).__name__ == "ClientDisconnected":
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Unexpected ASGI message 'websocket.send'")
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.core import checks
 from django.test import override_settings
 
-from djangochannelsrestframework.checks import check_consumers, check_settings, consumer_messages
+from djangochannelsrestframework.checks import check_conn_max_age, check_consumers, check_settings, consumer_messages
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.observer import model_observer, observer
@@ -223,3 +223,34 @@ def test_e008_connection_counter_import_string() -> None:
 @override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_COUNTER": "redis"})
 def test_connection_counter_names_are_no_import_strings() -> None:
     assert check_settings() == []
+
+
+FRESH_CONNECTIONS_REPORT = """\
+System check identified some issues:
+
+WARNINGS:
+DATABASES['default']: (dcrf.W005) CONN_MAX_AGE is 0 while LiveItemConsumer, LiveListConsumer serve live lists or \
+instance subscriptions: every event's read opens a new database connection, and a burst of writes leaves the \
+servers behind.
+	HINT: Set CONN_MAX_AGE to 60 (seconds) or more; see docs/performance.rst.
+
+System check identified 1 issue (0 silenced).
+"""
+
+
+def test_w005_live_data_on_fresh_database_connections() -> None:
+    done = manage_check("tests.checks_project.settings_fresh_connections")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", FRESH_CONNECTIONS_REPORT)
+
+
+def test_w005_not_with_persistent_connections_or_sqlite() -> None:
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "test"}
+    kept = {"default": {**postgres, "CONN_MAX_AGE": 60}, "other": {**postgres, "CONN_MAX_AGE": None}}
+    sqlite = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    for databases in (kept, sqlite):
+        with override_settings(DATABASES=databases):
+            assert check_conn_max_age() == []
+    import tests.checks_project.asgi_live  # noqa: F401  (live consumers, found among the subclasses)
+
+    with override_settings(DATABASES={"default": postgres}):
+        assert ids(check_conn_max_age()) == ["dcrf.W005"]

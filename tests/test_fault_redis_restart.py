@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import socket
@@ -142,3 +143,44 @@ async def test_subscriptions_survive_a_redis_restart(own_redis, live_server_url,
                 )
         finally:
             channel_layers.backends.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_unsubscribing_while_redis_is_down_answers_503_like_subscribing(
+    own_redis, live_server_url, settings, caplog
+):
+    settings.DJANGO_CHANNELS_REST_API = {"SUBSCRIBE_TIMEOUT": 2.0}
+    layer = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [("127.0.0.1", own_redis.port)]}}
+    item = await database_sync_to_async(Item.objects.create)(name="a")
+    with override_settings(CHANNEL_LAYERS={"default": layer}):
+        channel_layers.backends.clear()
+        try:
+            url = live_server_url(ItemInstanceConsumer.as_asgi())
+            async with websockets.connect(url + "/ws/") as ws:
+                assert await call(ws, {"action": "subscribe_instance", "pk": item.pk, "request_id": 1}) == reply(
+                    "subscribe_instance", status=201, request_id=1
+                )
+                own_redis.stop()
+                asked = time.monotonic()
+                assert await call(ws, {"action": "unsubscribe_instance", "request_id": 1}) == reply(
+                    "unsubscribe_instance", errors=[UNAVAILABLE], status=503, request_id=1
+                )
+                assert time.monotonic() - asked < 5
+                own_redis.start()
+                # The subscription ended on this socket anyway; unsubscribing again is a plain 204.
+                assert await call(ws, {"action": "unsubscribe_instance", "pk": item.pk, "request_id": 2}) == reply(
+                    "unsubscribe_instance", status=204, request_id=2
+                )
+                await set_value(item, 5)
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(ws.recv(), 1.5)
+                assert await call(ws, {"action": "subscribe_instance", "pk": item.pk, "request_id": 3}) == reply(
+                    "subscribe_instance", status=201, request_id=3
+                )
+                await set_value(item, 6)
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == reply(
+                    "update", {"id": item.pk, "name": "a", "value": 6}, request_id=3
+                )
+        finally:
+            channel_layers.backends.clear()
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []

@@ -4,6 +4,7 @@ events handed to the local sockets in order, and the registry's edge cases."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -328,7 +329,9 @@ async def test_the_process_joins_its_groups_again_after_the_layer_failed(setting
     if frames[0]["data"]["text"] == "lost":  # queued before the failure: delivered late, not lost
         frames.append(await communicator.receive_json_from())
     assert frames[-1] == said_frame("lobby", "back", 1)
-    assert "retrying in 1 s" in caplog.text
+    recovered = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Channel layer is back")]
+    assert len(recovered) == 1 and recovered[0].endswith("this process re-joined its 1 observer groups")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     await communicator.disconnect()
 
 
@@ -360,3 +363,82 @@ async def test_a_handler_changing_its_message_changes_no_other_sockets_frame():
     assert await sockets[2].receive_json_from() == said_frame("lobby", "hi", 2)
     for communicator in sockets:
         await communicator.disconnect()
+
+
+# -- staying joined (docs/delivery.rst, "Staying joined") -------------------------------------------
+
+
+async def test_quiet_seconds_per_group_since_the_last_event():
+    communicator = await connected()
+    await join(communicator, "lobby", 1)
+    await asyncio.sleep(0.3)
+    quiet = fanout_for(get_channel_layer()).quiet_seconds()
+    assert list(quiet) == [group_of("lobby")] and quiet[group_of("lobby")] >= 0.3
+    said.send(sender="test", room="lobby", text="hi")
+    assert await communicator.receive_json_from() == said_frame("lobby", "hi", 1)
+    assert fanout_for(get_channel_layer()).quiet_seconds()[group_of("lobby")] < 0.2
+    await communicator.disconnect()
+    assert fanout_for(get_channel_layer()).quiet_seconds() == {}
+
+
+async def test_each_new_subscription_joins_its_group_again():
+    first, second = await connected(), await connected()
+    await join(first, "lobby", 1)
+    get_channel_layer().groups[group_of("lobby")].clear()  # the layer forgot the membership
+    said.send(sender="test", room="lobby", text="lost")
+    assert await first.receive_nothing(0.2)
+    await join(second, "lobby", 2)
+    said.send(sender="test", room="lobby", text="back")
+    assert await first.receive_json_from() == said_frame("lobby", "back", 1)
+    assert await second.receive_json_from() == said_frame("lobby", "back", 2)
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_groups_are_joined_again_within_the_layer_group_expiry(settings, caplog):
+    caplog.set_level(logging.INFO, logger="djangochannelsrestframework.observer")
+    layer = {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"group_expiry": 1}}
+    settings.CHANNEL_LAYERS = {"default": layer}
+    communicator = await connected()
+    await join(communicator, "lobby", 1)
+    for text in ("one", "two", "three"):
+        await asyncio.sleep(1.5)  # past the expiry of a membership that was not renewed
+        said.send(sender="test", room="lobby", text=text)
+        assert await communicator.receive_json_from() == said_frame("lobby", text, 1)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Observer fan-out: re-joined 1")]
+    assert len(lines) >= 4 and lines[0].startswith(
+        f"Observer fan-out: re-joined 1 groups; the quietest, {group_of('lobby')}"
+    )
+    await communicator.disconnect()
+
+
+class FailingSendLayer(InMemoryChannelLayer):
+    """An in-memory layer whose next group_send fails, losing every membership (a Redis restart
+    seen by a sender only: the process's reads never fail)."""
+
+    fail_next = False
+
+    async def group_send(self, group, message):
+        if FailingSendLayer.fail_next:
+            FailingSendLayer.fail_next = False
+            self.groups.clear()
+            raise OSError("layer went away")
+        await super().group_send(group, message)
+
+
+async def test_a_failure_seen_by_a_sender_makes_the_process_join_its_groups_again(settings, caplog):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.test_observer_fanout.FailingSendLayer"}}
+    communicator = await connected()
+    await join(communicator, "lobby", 1)
+    FailingSendLayer.fail_next = True
+    said.send(sender="test", room="lobby", text="lost")
+    for _ in range(50):
+        if not FailingSendLayer.fail_next and layer_members("lobby"):
+            break
+        await asyncio.sleep(0.05)
+    assert layer_members("lobby") == {fanout_for(get_channel_layer()).channel}
+    said.send(sender="test", room="lobby", text="back")
+    assert await communicator.receive_json_from() == said_frame("lobby", "back", 1)
+    recovered = [r for r in caplog.records if r.getMessage().startswith("Channel layer is back")]
+    assert [r.levelno for r in recovered] == [logging.WARNING]
+    await communicator.disconnect()

@@ -22,6 +22,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from ..codec import SharedText
+from ..layer_resilience import broken_connection, note_layer_failure
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name
 from ..recent import RecentCache
@@ -40,7 +41,15 @@ _background_sends: set[asyncio.Task[Any]] = set()
 async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
     for message in messages:
         try:
-            await layer.group_send(message["group"], message)
+            try:
+                await layer.group_send(message["group"], message)
+            except Exception as exc:
+                note_layer_failure(layer)
+                if not broken_connection(exc):
+                    raise
+                # A pooled connection that a restarted Redis closed fails its first command: that
+                # command (channels_redis's clean-up of expired members) sent nothing yet.
+                await layer.group_send(message["group"], message)
         except Exception:
             logger.exception("Could not send an observer message to group %s", message.get("group"))
 
@@ -329,7 +338,13 @@ class BaseObserver:
         """Leave hashed groups directly (used when the object that named them is gone)."""
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
         groups = list(groups)
+        failed: Exception | None = None
         for group in groups:
             mapping.pop(group, None)
-            await consumer.remove_group(group)
+            try:
+                await consumer.remove_group(group)
+            except Exception as exc:  # the layer failed (503): the other groups are still left locally
+                failed = failed or exc
         log_subscription(consumer, self, "unsubscribe", len(groups))
+        if failed is not None:
+            raise failed

@@ -9,8 +9,8 @@ docs/delivery.rst describes the whole path.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
+import time
 import weakref
 from collections import deque
 from collections.abc import Hashable, Iterator
@@ -20,7 +20,7 @@ import channels
 from channels.layers import InMemoryChannelLayer
 
 from ..cancellation import cancellable
-from ..layer_resilience import idle_read_timeout, rejoin_before_reading
+from ..layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
 from ..observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -79,72 +79,131 @@ registry = SubscriptionRegistry()
 
 
 class _LocalGroup:
-    """One observer group as this process sees it: its local sockets, and whether the process
-    channel is a member of the group in the channel layer."""
+    """One observer group as this process sees it: its local sockets, whether the process channel
+    is a member of the group in the channel layer, and when the group last carried a message."""
 
-    __slots__ = ("consumers", "joined", "lock")
+    __slots__ = ("consumers", "joined", "last_received", "lock")
 
     def __init__(self) -> None:
         self.consumers: dict[Any, None] = {}  # insertion-ordered set: sockets get events in join order
         self.joined = False
         self.lock = asyncio.Lock()
+        self.last_received = time.monotonic()  # since the join, until a message arrives
+
+
+#: channels_redis drops a group member that joined longer ago than this (its default), unless the
+#: layer says otherwise in its ``group_expiry`` setting.
+DEFAULT_GROUP_EXPIRY = 86400.0
+#: The longest wait between two periodic re-joins of every group (and health log lines), in seconds.
+LONGEST_REJOIN_INTERVAL = 300.0
+
+
+def rejoin_interval(layer: Any) -> float:
+    """How often the process joins its groups again: a quarter of the layer's ``group_expiry``,
+    at most :data:`LONGEST_REJOIN_INTERVAL`."""
+    expiry = getattr(layer, "group_expiry", None)
+    if isinstance(expiry, bool) or not isinstance(expiry, (int, float)) or expiry <= 0:
+        expiry = DEFAULT_GROUP_EXPIRY
+    return min(float(expiry) / 4, LONGEST_REJOIN_INTERVAL)
+
+
+def _recovery_delays() -> Iterator[float]:
+    """The waits between two tries to re-join after a layer failure: 0.25 s, doubling up to 2 s."""
+    delay = 0.25
+    while True:
+        yield delay
+        delay = min(delay * 2, 2.0)
 
 
 class ProcessFanout:
-    """The receiver of one channel layer on one event loop: it joins each observer group once, under
-    one process channel, and hands every message of a group to the local sockets subscribed to it.
+    """The receiver of one channel layer on one event loop: it joins each observer group under one
+    process channel, and hands every message of a group to the local sockets subscribed to it.
 
     The layer then carries one message per group and process instead of one per socket, and channels
     runs no dispatch task per socket: each socket gets the message through
     :func:`deliver_to_consumer`, in order with its own frames.
+
+    Its memberships heal themselves (docs/delivery.rst, "Staying joined"): every group is joined
+    again after any failure of the layer seen in this process, at each new local subscription, and
+    every :func:`rejoin_interval` seconds (one timer per process).
     """
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
+        self.loop = asyncio.get_running_loop()
         self.channel: str | None = None
         self.groups: dict[str, _LocalGroup] = {}
         self._channel_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._receiving: asyncio.Task[Any] | None = None  # the task waiting in a read, if any
+        self._timer: asyncio.Task[None] | None = None  # the periodic re-join
+        self._recovery: asyncio.Task[None] | None = None  # re-joining after a failure
+        self._down_since: float | None = None  # when the current outage was first seen (monotonic)
+        self._failed_again = False  # a failure was reported while the recovery was re-joining
+        watch_layer_failures(self)
 
     # -- membership ------------------------------------------------------------------------------
 
     async def join(self, group: str, consumer: Any) -> None:
-        """Subscribe ``consumer`` to ``group``; returns once the layer delivers the group here."""
+        """Subscribe ``consumer`` to ``group``; returns once the layer delivers the group here.
+
+        The group is joined in the layer again even when the process is already a member: joining
+        is idempotent, and it renews a membership the layer may have expired or lost."""
         entry = self.groups.get(group)
         if entry is None:
             entry = self.groups[group] = _LocalGroup()
         entry.consumers[consumer] = None
-        if not entry.joined:
-            await self._sync(group, entry)
+        try:
+            if entry.joined and self.channel is not None and not entry.lock.locked():
+                await self.layer.group_add(group, self.channel)  # no leave can be under way: we are a member
+            else:
+                await self._sync(group, entry, renew=True)
+        except Exception:
+            note_layer_failure(self.layer)
+            raise
         self._ensure_running()
 
     async def leave(self, group: str, consumer: Any) -> None:
-        """Unsubscribe ``consumer``; the process leaves the group with its last local socket."""
+        """Unsubscribe ``consumer``; the process leaves the group with its last local socket.
+
+        ``consumer`` gets no more events of ``group`` at once; if the layer fails, this raises and
+        the process leaves the group in the layer at its next re-join."""
         entry = self.groups.get(group)
         if entry is None or consumer not in entry.consumers:
             return
         del entry.consumers[consumer]
         if not entry.consumers:
-            await self._sync(group, entry)
+            try:
+                await self._sync(group, entry)
+            except Exception:
+                note_layer_failure(self.layer)
+                raise
 
     def members(self, group: str) -> list[Any]:
         """The local sockets subscribed to ``group``, in the order they joined."""
         entry = self.groups.get(group)
         return list(entry.consumers) if entry is not None else []
 
-    async def _sync(self, group: str, entry: _LocalGroup) -> None:
-        """Make the layer membership of the process channel match whether ``group`` has local sockets."""
+    def quiet_seconds(self) -> dict[str, float]:
+        """Per group this process serves: the seconds since it last received a message of it (or
+        since it joined, if none came yet).  A health signal: a group whose changes are frequent
+        but that stays quiet here points at lost memberships (docs/delivery.rst)."""
+        now = time.monotonic()
+        return {group: now - entry.last_received for group, entry in self.groups.items() if entry.consumers}
+
+    async def _sync(self, group: str, entry: _LocalGroup, renew: bool = False) -> None:
+        """Make the layer membership of the process channel match whether ``group`` has local
+        sockets (with ``renew``, join a group that has them even if it is marked joined)."""
         async with entry.lock:
             wanted = bool(entry.consumers)
-            if wanted and not entry.joined:
+            if wanted and (renew or not entry.joined):
                 channel = await self._process_channel()
                 await self.layer.group_add(group, channel)
                 entry.joined = True
             elif not wanted and entry.joined:
-                entry.joined = False
                 if self.channel is not None:
                     await self.layer.group_discard(group, self.channel)
+                entry.joined = False
             if not entry.consumers and not entry.joined and self.groups.get(group) is entry:
                 del self.groups[group]
         if not self.groups:
@@ -158,14 +217,100 @@ class ProcessFanout:
                 self.channel = channel
             return self.channel
 
+    # -- keeping the memberships -----------------------------------------------------------------
+
+    async def rejoin(self) -> int:
+        """Join every group with local sockets again, and leave those whose last socket left while
+        the layer failed; returns how many groups were joined.  Raises if the layer fails."""
+        joined = 0
+        for group, entry in list(self.groups.items()):
+            if entry.consumers and entry.joined and self.channel is not None:
+                async with entry.lock:
+                    if entry.joined and entry.consumers:
+                        await self.layer.group_add(group, self.channel)
+                        joined += 1
+            elif entry.joined and not entry.consumers:
+                await self._sync(group, entry)
+        return joined
+
+    def layer_failed(self) -> None:
+        """A reader or sender of this process saw the layer fail: re-join every group once it
+        answers (a restarted Redis has forgotten the memberships).  Runs on :attr:`loop`."""
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+        if not self.groups:
+            self._down_since = None
+            return
+        if self._recovery is None:
+            self._recovery = self.loop.create_task(self._recover())
+        else:
+            self._failed_again = True
+
+    async def _recover(self) -> None:
+        delays = _recovery_delays()
+        try:
+            while self.groups:
+                self._failed_again = False
+                try:
+                    joined = await cancellable(self.rejoin(), 10)
+                except Exception as exc:
+                    logger.debug("Could not re-join the observer groups yet: %r", exc)
+                    await asyncio.sleep(next(delays))
+                    continue
+                if self._failed_again:  # a read failed while we re-joined: the layer may have gone again
+                    await asyncio.sleep(next(delays))
+                    continue
+                since = self._down_since if self._down_since is not None else time.monotonic()
+                logger.warning(
+                    "Channel layer is back after %.1f s: this process re-joined its %d observer groups",
+                    time.monotonic() - since,
+                    joined,
+                )
+                break
+        finally:
+            self._down_since = None
+            self._recovery = None
+
+    async def _keep_joined(self) -> None:
+        """The periodic re-join (one timer per process and layer), with the health log line."""
+        interval = rejoin_interval(self.layer)
+        try:
+            while self.groups:
+                await asyncio.sleep(interval)
+                if not self.groups:
+                    break
+                try:
+                    joined = await cancellable(self.rejoin(), max(interval, 10))
+                except Exception as exc:
+                    logger.warning("Could not re-join the observer groups of this process: %r", exc)
+                    note_layer_failure(self.layer)
+                    continue
+                quiet = self.quiet_seconds()
+                if quiet:
+                    group, seconds = max(quiet.items(), key=lambda item: item[1])
+                    logger.info(
+                        "Observer fan-out: re-joined %d groups; the quietest, %s, received nothing for %.0f s",
+                        joined,
+                        group,
+                        seconds,
+                    )
+        finally:
+            if self._timer is asyncio.current_task():
+                self._timer = None
+
     # -- receiving -------------------------------------------------------------------------------
 
     def _ensure_running(self) -> None:
         if self._task is None and self.channel is not None and self.groups:
             self._task = asyncio.get_running_loop().create_task(self._run())
+        if self._timer is None and self.groups:
+            self._timer = asyncio.get_running_loop().create_task(self._keep_joined())
 
     def _stop(self) -> None:
         """Stop receiving once no group is left (only while waiting: a delivery ends by itself)."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
         task, receiving = self._task, self._receiving
         if task is None or receiving is None or receiving is not task:
             return
@@ -174,8 +319,9 @@ class ProcessFanout:
 
     async def _run(self) -> None:
         assert self.channel is not None
+        me = asyncio.current_task()
+        delays: Iterator[float] | None = None
         try:
-            me = asyncio.current_task()
             while self.groups:
                 self._receiving = me
                 try:
@@ -183,32 +329,20 @@ class ProcessFanout:
                 except Exception as exc:
                     if idle_read_timeout(exc):
                         continue  # a quiet channel, not a failing layer: read again
-                    raise
+                    note_layer_failure(self.layer)
+                    if delays is None:
+                        logger.warning("The observer receiver of this process could not read; retrying: %r", exc)
+                        delays = _recovery_delays()
+                    await asyncio.sleep(next(delays))
+                    continue
                 finally:
                     if self._receiving is me:  # a stopped reader finishing must not unmark its successor
                         self._receiving = None
+                delays = None
                 await self.deliver(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("The observer receiver of this process failed; retrying in 1 s")
-            await asyncio.sleep(1)
-            await rejoin_before_reading(self._rejoin, lambda: bool(self.groups), itertools.repeat(1.0))
-            self._task = None
-            self._ensure_running()
-            return
-        self._task = None
-
-    async def _rejoin(self) -> None:
-        """Join every group again after the layer failed (a restarted Redis lost its memberships);
-        joining a group twice is harmless.  Raises when a group cannot be joined yet."""
-        for group, entry in list(self.groups.items()):
-            if entry.joined and self.channel is not None:
-                try:
-                    await self.layer.group_add(group, self.channel)
-                except Exception:
-                    logger.warning("Could not join group %s again yet", group)
-                    raise
+        finally:
+            if self._task is me:
+                self._task = None
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""
@@ -216,6 +350,7 @@ class ProcessFanout:
         entry = self.groups.get(group) if isinstance(group, str) else None
         if entry is None:
             return
+        entry.last_received = time.monotonic()
         for consumer in list(entry.consumers):
             # a socket that unsubscribed or disconnected during this delivery is skipped
             if consumer in entry.consumers:
@@ -336,4 +471,7 @@ async def leave_all(consumer: Any) -> None:
     fanout = fanout_for(consumer.channel_layer)
     for group in groups:
         consumer.groups.discard(group)
-        await fanout.leave(group, consumer)
+        try:
+            await fanout.leave(group, consumer)
+        except Exception as exc:  # the process leaves the group in the layer at its next re-join
+            logger.warning("Could not leave group %s in the channel layer: %r", group, exc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from typing import Any
 
 from rest_framework import serializers
@@ -12,6 +14,10 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer import model_observer
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from tests.app.models import Item
+
+#: Seconds each model observer event waits before its frame (DCRF_LOAD_EVENT_DELAY): a server that
+#: falls behind a burst, as one reading the database slowly does.
+EVENT_DELAY = float(os.environ.get("DCRF_LOAD_EVENT_DELAY", "0"))
 
 
 class LoadItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -32,6 +38,8 @@ class LoadConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
     async def item_changes(
         self, message: Any, action: Any = None, subscribing_request_ids: Any = (), **kwargs: Any
     ) -> None:
+        if EVENT_DELAY:
+            await asyncio.sleep(EVENT_DELAY)
         for request_id in subscribing_request_ids:
             await self.reply(action=action, data=message, request_id=request_id)
 

@@ -53,18 +53,35 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 class Cluster:
     """Two server processes and the writer, sharing a Redis prefix."""
 
-    def __init__(self, servers: int = 2, allocator: str = "malloc") -> None:
+    def __init__(
+        self,
+        servers: int = 2,
+        allocator: str = "malloc",
+        env: dict[str, str] | None = None,
+        logs: Path | None = None,
+    ) -> None:
+        """``env`` adds to the processes' environment; with ``logs`` (a directory) each server's
+        output goes to ``logs/server-N.log`` (see :meth:`log`) instead of this process's."""
         self.env = {
             **os.environ,
             "PYTHONMALLOC": allocator,
             "DJANGO_SETTINGS_MODULE": "tests.load.settings",
             "DCRF_LOAD_PREFIX": f"dcrf-load-{uuid.uuid4().hex[:8]}",
             "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         self.ports = [free_port() for _ in range(servers)]
+        self.logs = [logs / f"server-{n}.log" for n in range(servers)] if logs is not None else []
+        self.log_files = [path.open("wb") for path in self.logs]
         self.servers = [
-            subprocess.Popen([sys.executable, "-m", "tests.load.processes", "serve", str(port)], cwd=ROOT, env=self.env)
-            for port in self.ports
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.load.processes", "serve", str(port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=self.log_files[n] if self.logs else None,
+                stderr=subprocess.STDOUT if self.logs else None,
+            )
+            for n, port in enumerate(self.ports)
         ]
         self.writer = subprocess.Popen(
             [sys.executable, "-m", "tests.load.processes", "write"],
@@ -93,6 +110,10 @@ class Cluster:
             self.writer.stdin.flush()
         return json.loads(self.writer.stdout.readline())
 
+    def log(self, n: int) -> str:
+        """What server ``n`` printed so far (with ``logs``)."""
+        return self.logs[n].read_text(errors="replace")
+
     def url(self, n: int) -> str:
         return f"ws://127.0.0.1:{self.ports[n % len(self.ports)]}/ws/"
 
@@ -120,6 +141,8 @@ class Cluster:
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=10)
+        for file in self.log_files:
+            file.close()
 
 
 class Client:
