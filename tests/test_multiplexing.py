@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
+from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.urls import path
 
-from djangochannelsrestframework.multiplexing import MAX_HELD_FRAMES
+from djangochannelsrestframework.multiplexing import MAX_HELD_FRAMES, AsyncJsonWebsocketDemultiplexer
 from tests.app.models import Item
 from tests.envelope import reply
 from tests.multiplexing_consumers import (
@@ -463,3 +465,16 @@ async def test_a_cancelled_demultiplexer_stops_its_streams_and_ends_normally() -
     assert communicator.future.done() and not communicator.future.cancelled()
     assert communicator.future.result() is None
     assert EchoConsumer.cancelled == ["c"]
+
+
+async def test_a_stream_served_by_a_url_router_routes_by_the_sockets_path() -> None:
+    app = DeclaredDemultiplexer.as_asgi(routed=URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]))
+    communicator = WebsocketCommunicator(app, "/ws/echo/")
+    assert (await communicator.connect())[0]
+    assert await ask(communicator, "routed", {"action": "echo", "text": "x"}) == framed(
+        "routed", reply("echo", {"text": "x", "channel": True})
+    )
+    await communicator.disconnect()
+    # No route for the path: the router raises, which is logged and refuses the handshake with 1011.
+    only_routed = AsyncJsonWebsocketDemultiplexer.as_asgi(routed=URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]))
+    assert await WebsocketCommunicator(only_routed, "/elsewhere/").connect() == (False, 1011)
