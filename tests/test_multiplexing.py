@@ -7,20 +7,34 @@ from typing import Any
 
 import pytest
 from channels.layers import get_channel_layer
+from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.urls import path
 
+from djangochannelsrestframework.multiplexing import MAX_HELD_FRAMES, AsyncJsonWebsocketDemultiplexer
 from tests.app.models import Item
 from tests.envelope import reply
 from tests.multiplexing_consumers import (
     DeclaredDemultiplexer,
+    DisconnectHookDemultiplexer,
     EchoConsumer,
+    GreetingConsumer,
+    HookedDemultiplexer,
+    RefusingConsumer,
+    SilentConsumer,
+    SlowAcceptConsumer,
+    SlowCleanupConsumer,
+    all_streams,
     instances,
     items_and_echo,
+    only_crashing,
+    only_silent,
+    refusing_first,
     two_echoes,
-    with_crashing,
-    with_greeting,
     with_locked,
-    with_refusing,
+    with_silent,
+    with_slow,
+    with_slow_refusing,
 )
 
 
@@ -148,25 +162,105 @@ async def test_a_binary_frame_gets_a_400() -> None:
 # -- the handshake --------------------------------------------------------------------------------
 
 
-async def test_a_stream_that_refuses_closes_the_socket_with_its_code() -> None:
-    communicator = WebsocketCommunicator(with_refusing, "/ws/")
-    connected, code = await communicator.connect()
-    assert (connected, code) == (False, 4403)
+async def test_the_socket_is_accepted_when_the_first_stream_accepts() -> None:
+    # The silent stream never answers; the socket is open as soon as the echo stream accepted.
+    communicator = await opened(with_silent)
+    assert await ask(communicator, "echo", {"action": "echo", "text": "hi"}) == framed(
+        "echo", reply("echo", {"text": "hi", "channel": True})
+    )
+    await communicator.disconnect()
 
 
-async def test_a_stream_that_fails_while_connecting_closes_the_socket_with_1011() -> None:
-    communicator = WebsocketCommunicator(with_crashing, "/ws/")
-    connected, code = await communicator.connect()
-    assert (connected, code) == (False, 1011)
+async def test_no_stream_accepting_leaves_the_handshake_unanswered() -> None:
+    communicator = WebsocketCommunicator(only_silent, "/ws/")
+    with pytest.raises(asyncio.TimeoutError):
+        await communicator.connect(timeout=0.3)
 
 
-async def test_frames_sent_before_every_stream_accepted_arrive_after_the_accept() -> None:
-    communicator = await opened(with_greeting)
+async def test_a_frame_for_a_stream_still_connecting_waits_for_its_accept() -> None:
+    communicator = await opened(with_slow)
+    await communicator.send_json_to(framed("slow", {"action": "echo", "text": "early", "request_id": 1}))
+    await communicator.send_json_to(framed("slow", {"action": "echo", "text": "later", "request_id": 2}))
+    assert await communicator.receive_json_from() == framed(
+        "slow", reply("echo", {"text": "early", "channel": True}, request_id=1)
+    )
+    assert await communicator.receive_json_from() == framed(
+        "slow", reply("echo", {"text": "later", "channel": True}, request_id=2)
+    )
+    await communicator.disconnect()
+
+
+async def test_frames_held_for_a_stream_that_then_refuses_get_a_404_each() -> None:
+    communicator = await opened(with_slow_refusing)
+    await communicator.send_json_to(framed("refusing", {"action": "list", "request_id": "a"}))
+    await communicator.send_json_to(framed("refusing", {"action": "list", "request_id": "b"}))
+    for request_id in ("a", "b"):
+        assert await communicator.receive_json_from() == framed(
+            "refusing", reply(None, status=404, errors=["Stream 'refusing' is closed."], request_id=request_id)
+        )
+    assert await ask(communicator, "echo", {"action": "echo", "text": "still open"}) == framed(
+        "echo", reply("echo", {"text": "still open", "channel": True})
+    )
+    await communicator.disconnect()
+
+
+async def test_too_many_frames_for_a_stream_that_never_answers_get_a_429() -> None:
+    communicator = await opened(with_silent)
+    for n in range(MAX_HELD_FRAMES):
+        await communicator.send_json_to(framed("silent", {"action": "list", "request_id": n}))
+    assert await communicator.receive_nothing()
+    assert await ask(communicator, "silent", {"action": "list", "request_id": "over"}) == framed(
+        "silent",
+        reply(
+            None,
+            status=429,
+            errors=[
+                f"Stream 'silent' has not accepted the connection yet; at most {MAX_HELD_FRAMES} frames wait for it."
+            ],
+            request_id="over",
+        ),
+    )
+    await communicator.disconnect()
+
+
+async def test_a_refusal_before_any_stream_accepted_closes_the_socket_with_its_code() -> None:
+    communicator = WebsocketCommunicator(refusing_first, "/ws/")
+    assert await communicator.connect() == (False, 4403)
+
+
+async def test_a_stream_that_crashes_before_any_accepted_closes_the_socket_with_1011() -> None:
+    communicator = WebsocketCommunicator(only_crashing, "/ws/")
+    assert await communicator.connect() == (False, 1011)
+
+
+async def test_when_the_last_accepted_stream_closes_the_socket_closes_even_if_another_never_answered() -> None:
+    communicator = await opened(with_silent)
+    await communicator.send_json_to(framed("echo", {"action": "bye"}))
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4000}
+
+
+async def test_waiting_for_all_streams_holds_the_accept_and_early_frames() -> None:
+    communicator = await opened(all_streams(slow=SlowAcceptConsumer.as_asgi(), greeter=GreetingConsumer.as_asgi()))
     assert await communicator.receive_json_from() == framed("greeter", reply("hello", {"stream": "greeter"}))
     assert await ask(communicator, "slow", {"action": "echo", "text": "late"}) == framed(
         "slow", reply("echo", {"text": "late", "channel": True})
     )
     await communicator.disconnect()
+
+
+async def test_waiting_for_all_streams_a_refusal_closes_the_handshake_with_its_code() -> None:
+    communicator = WebsocketCommunicator(
+        all_streams(echo=EchoConsumer.as_asgi(), refusing=RefusingConsumer.as_asgi()), "/ws/"
+    )
+    assert await communicator.connect() == (False, 4403)
+
+
+async def test_waiting_for_all_streams_a_silent_stream_leaves_the_handshake_unanswered() -> None:
+    communicator = WebsocketCommunicator(
+        all_streams(echo=EchoConsumer.as_asgi(), silent=SilentConsumer.as_asgi()), "/ws/"
+    )
+    with pytest.raises(asyncio.TimeoutError):
+        await communicator.connect(timeout=0.3)
 
 
 # -- isolation ------------------------------------------------------------------------------------
@@ -298,3 +392,89 @@ async def test_keys_after_the_payload_of_a_compact_frame_are_a_400_from_the_stre
         reply(None, status=400, errors=["Malformed JSON: Extra data: line 1 column 29 (char 28)"]),
     )
     await communicator.disconnect()
+
+
+# -- channelsmultiplexer's hooks and ways of use --------------------------------------------------
+
+
+async def test_overridden_accept_close_and_send_hooks_are_called() -> None:
+    HookedDemultiplexer.calls.clear()
+    communicator = await opened(
+        HookedDemultiplexer.as_asgi(echo=EchoConsumer.as_asgi(), slow=SlowAcceptConsumer.as_asgi())
+    )
+    assert HookedDemultiplexer.calls == [("accept", "echo", False), ("accept", "slow", True)]
+    assert await ask(communicator, "slow", {"action": "echo", "text": "x"}) == {
+        **framed("slow", reply("echo", {"text": "x", "channel": True})),
+        "hooked": True,
+    }
+    await communicator.send_json_to(framed("echo", {"action": "bye"}))
+    assert await communicator.receive_nothing()
+    assert HookedDemultiplexer.calls[2:] == [("close", "echo", 4000)]
+    await communicator.disconnect()
+
+
+async def test_the_disconnect_hook_waits_a_while_then_slow_streams_are_cancelled() -> None:
+    SlowCleanupConsumer.events.clear()
+    SlowCleanupConsumer.cleanup = 5
+    communicator = await opened(DisconnectHookDemultiplexer.as_asgi())
+    await communicator.disconnect(code=4321, timeout=3)
+    assert SlowCleanupConsumer.events == ["cleanup started 4321", "hook started 4321", "hook done"]
+
+
+async def test_the_disconnect_hook_is_cancelled_once_every_stream_has_ended() -> None:
+    SlowCleanupConsumer.events.clear()
+    SlowCleanupConsumer.cleanup = 0.01
+    communicator = await opened(DisconnectHookDemultiplexer.as_asgi())
+    await communicator.disconnect(code=4321, timeout=3)
+    assert SlowCleanupConsumer.events == ["cleanup started 4321", "hook started 4321", "cleanup done"]
+
+
+async def test_the_streams_consumers_see_the_demultiplexer_class_in_their_scope() -> None:
+    communicator = await opened(DeclaredDemultiplexer.as_asgi())
+    assert await ask(communicator, "echo", {"action": "demultiplexer"}) == framed(
+        "echo", reply("demultiplexer", "DeclaredDemultiplexer")
+    )
+    await communicator.disconnect()
+
+
+async def test_one_instance_routed_for_every_connection_serves_each_on_its_own() -> None:
+    app = DeclaredDemultiplexer()
+    first, second = await opened(app), await opened(app)
+    await first.send_json_to(framed("echo", {"action": "echo", "text": "one"}))
+    await second.send_json_to(framed("echo", {"action": "echo", "text": "two"}))
+    assert await first.receive_json_from() == framed("echo", reply("echo", {"text": "one", "channel": True}))
+    assert await second.receive_json_from() == framed("echo", reply("echo", {"text": "two", "channel": True}))
+    await first.disconnect()
+    assert await ask(second, "echo", {"action": "echo", "text": "still"}) == framed(
+        "echo", reply("echo", {"text": "still", "channel": True})
+    )
+    await second.disconnect()
+
+
+async def test_a_cancelled_demultiplexer_stops_its_streams_and_ends_normally() -> None:
+    EchoConsumer.started.clear()
+    EchoConsumer.cancelled.clear()
+    communicator = await opened(two_echoes)
+    await communicator.send_json_to(framed("left", {"action": "wait_forever", "request_id": "c"}))
+    for _ in range(200):
+        if EchoConsumer.started:
+            break
+        await asyncio.sleep(0.01)
+    with pytest.raises(asyncio.TimeoutError):
+        await communicator.receive_output(timeout=0.1)  # the test client cancels the application
+    assert communicator.future.done() and not communicator.future.cancelled()
+    assert communicator.future.result() is None
+    assert EchoConsumer.cancelled == ["c"]
+
+
+async def test_a_stream_served_by_a_url_router_routes_by_the_sockets_path() -> None:
+    app = DeclaredDemultiplexer.as_asgi(routed=URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]))
+    communicator = WebsocketCommunicator(app, "/ws/echo/")
+    assert (await communicator.connect())[0]
+    assert await ask(communicator, "routed", {"action": "echo", "text": "x"}) == framed(
+        "routed", reply("echo", {"text": "x", "channel": True})
+    )
+    await communicator.disconnect()
+    # No route for the path: the router raises, which is logged and refuses the handshake with 1011.
+    only_routed = AsyncJsonWebsocketDemultiplexer.as_asgi(routed=URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]))
+    assert await WebsocketCommunicator(only_routed, "/elsewhere/").connect() == (False, 1011)
