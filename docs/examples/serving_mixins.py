@@ -8,7 +8,7 @@ from tests.app.models import Item
 class LiveItemConsumer(
     mixins.ListModelMixin,
     mixins.UpdateModelMixin,
-    ObserverModelInstanceMixin,  # brings retrieve: do not list RetrieveModelMixin too
+    ObserverModelInstanceMixin,  # brings retrieve (RetrieveModelMixin)
     GenericAsyncAPIConsumer,
 ):
     queryset = Item.objects.all()
