@@ -1,8 +1,16 @@
+from rest_framework import serializers
+
 from djangochannelsrestframework import mixins
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
-from docs.examples.observers_instance import ItemSerializer
-from tests.app.models import Item
+
+from .models import Item
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Item
+        fields = ["id", "name", "value"]
 
 
 class LiveItemConsumer(
