@@ -4,6 +4,7 @@ from django.urls import path
 
 from djangochannelsrestframework.asyncapi import build_document
 from djangochannelsrestframework.asyncapi.views import asyncapi_document
+
 from .typed_parameters import ShopConsumer
 
 # urls.py: serve the document of settings.ASGI_APPLICATION, to staff only.

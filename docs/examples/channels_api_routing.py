@@ -3,6 +3,7 @@ from channels.routing import URLRouter
 from django.urls import path
 
 from djangochannelsrestframework.contrib.channels_api.routing import WebsocketDemultiplexer
+
 from .channels_api import MyBinding, QuestionBinding
 
 

@@ -17,6 +17,7 @@ from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultipl
 from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
 from djangochannelsrestframework.permissions import AllowAny
+
 from .models import Item
 
 

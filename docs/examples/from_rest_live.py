@@ -7,6 +7,7 @@ from rest_framework.viewsets import ModelViewSet
 
 from djangochannelsrestframework.contrib.rest_live.mixins import RealtimeMixin
 from djangochannelsrestframework.contrib.rest_live.routers import RealtimeRouter
+
 from .todolist.models import Task
 
 

@@ -3,6 +3,7 @@ from rest_framework.filters import SearchFilter
 
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import ListSubscriptionMixin
+
 from .models import Item
 
 

@@ -8,6 +8,7 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, ListModelMixin
 from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultiplexer
 from djangochannelsrestframework.permissions import AllowAny, IsAuthenticated
+
 from .models import Item
 
 
