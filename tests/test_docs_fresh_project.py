@@ -1,9 +1,10 @@
-"""Every example the docs show runs when copied into a fresh project.
+"""Every example the docs show runs when copied into a fresh project, on the built wheel.
 
 The examples import your app's modules relatively (``from .models import Item``); none imports this
-repository's ``tests.`` or ``docs.`` packages.  The second test copies them all into the app
-``myapp`` of a new project whose ``models.py`` is written here, in a process where this checkout is
-not importable (only the installed package is), imports each one and runs ``manage.py check``.
+repository's ``tests.`` or ``docs.`` packages.  The second test builds the wheel with the command
+README and the install page give, copies every example into the app ``myapp`` of a new project whose
+``models.py`` is written here and, in a process where this checkout is not importable (the package
+comes from the wheel), imports each one and runs ``manage.py check``.
 """
 
 from __future__ import annotations
@@ -120,10 +121,12 @@ class Task(models.Model):
 """
 
 PROBE = """
-import importlib, sys
+import importlib, os, sys
 import django
 django.setup()
 assert importlib.util.find_spec("tests") is None and importlib.util.find_spec("docs") is None
+import djangochannelsrestframework
+assert djangochannelsrestframework.__file__.startswith(os.environ["WHEEL_TARGET"]), djangochannelsrestframework.__file__
 from django.core.management import call_command
 for name in sys.argv[1:]:
     importlib.import_module(name)
@@ -132,7 +135,23 @@ print("imported", len(sys.argv) - 1)
 """
 
 
+def install_the_wheel(tmp_path: Path) -> Path:
+    """Build the wheel as README says and install it (without dependencies) into a directory."""
+    command = "python3 -m pip wheel --no-deps --wheel-dir dist ."
+    assert command in (ROOT / "README.md").read_text()
+    dist, target = tmp_path / "dist", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", dist, "-q", "."], cwd=ROOT, check=True, timeout=600)
+    (wheel,) = dist.glob("djangochannelsrestframework-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", target, "-q", wheel], check=True, timeout=600)
+    return target
+
+
 def test_every_example_runs_copied_into_a_fresh_project(tmp_path: Path) -> None:
+    target = install_the_wheel(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    tmp_path = project
     app = tmp_path / "myapp"
     (app / "todolist").mkdir(parents=True)
     (tmp_path / "mysite").mkdir()
@@ -154,7 +173,12 @@ def test_every_example_runs_copied_into_a_fresh_project(tmp_path: Path) -> None:
     modules.append("mysite.asgi")
 
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
-    env.update(DJANGO_SETTINGS_MODULE="mysite.settings", PYTHONPATH=str(tmp_path))
+    # The wheel's package comes first on the path, before the checkout's editable install.
+    env.update(
+        DJANGO_SETTINGS_MODULE="mysite.settings",
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(target)]),
+        WHEEL_TARGET=str(target),
+    )
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *modules], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
