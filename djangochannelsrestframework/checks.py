@@ -128,7 +128,7 @@ def find_consumers() -> tuple[list[type], set[type], list[checks.CheckMessage]]:
     """The consumer classes to check, those among them mounted in ``ASGI_APPLICATION``'s websocket
     routes, and a warning if that application could not be imported."""
     from .consumers import AsyncAPIConsumer
-    from .routes import websocket_routes
+    from .routes import unmounted_consumers, websocket_routes
 
     messages: list[checks.CheckMessage] = []
     routed: list[type] = []
@@ -147,9 +147,23 @@ def find_consumers() -> tuple[list[type], set[type], list[checks.CheckMessage]]:
             )
         else:
             routed = [route.consumer_class for route in websocket_routes(application)]
+            messages.extend(_unmounted_messages(unmounted_consumers(application)))
     routed_api = [cls for cls in routed if issubclass(cls, AsyncAPIConsumer)]
     candidates = list(dict.fromkeys([*routed_api, *_subclasses(AsyncAPIConsumer)]))
     return [cls for cls in candidates if not _ours(cls)], set(routed_api), messages
+
+
+def _unmounted_messages(routes: Iterable[Any]) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"The websocket route {route.path!r} of ASGI_APPLICATION is the consumer class "
+            f"{route.consumer_class.__name__} itself; clients that connect to it get an error.",
+            hint=f"Mount it as {route.consumer_class.__name__}.as_asgi().",
+            id="dcrf.E009",
+            obj=_label(route.consumer_class),
+        )
+        for route in routes
+    ]
 
 
 def check_consumers(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -174,6 +188,7 @@ def consumer_messages(cls: type, base: bool = False) -> list[checks.CheckMessage
     messages.extend(_list_attribute(cls, "filter_backends", "dcrf.E004"))
     if not base:
         messages.extend(_generic_requirements(cls))
+    messages.extend(_serializer_class(cls))
     messages.extend(_uncalled_decorators(cls))
     messages.extend(_overridden_actions(cls))
     return messages
@@ -289,6 +304,34 @@ def _generic_requirements(cls: type) -> list[checks.CheckMessage]:
             )
         )
     return messages
+
+
+def _serializer_class(cls: type) -> list[checks.CheckMessage]:
+    """``serializer_class`` set to a model (or to a serializer instance) instead of a serializer class."""
+    from django.db.models import Model
+    from rest_framework.serializers import BaseSerializer
+
+    raw = inspect.getattr_static(cls, "serializer_class", None)
+    if isinstance(raw, type) and issubclass(raw, Model):
+        return [
+            checks.Error(
+                f"serializer_class of {cls.__name__} is the model {raw.__name__}, not a serializer.",
+                hint=f"Write a serializer for it (a ModelSerializer whose Meta.model = {raw.__name__}) "
+                "and set serializer_class to that class.",
+                id="dcrf.E010",
+                obj=_label(cls),
+            )
+        ]
+    if isinstance(raw, BaseSerializer):
+        return [
+            checks.Error(
+                f"serializer_class of {cls.__name__} is an instance of {type(raw).__name__}, not a serializer class.",
+                hint=f"Write serializer_class = {type(raw).__name__} (without calling it).",
+                id="dcrf.E010",
+                obj=_label(cls),
+            )
+        ]
+    return []
 
 
 def _uncalled_decorator(value: Any) -> str | None:

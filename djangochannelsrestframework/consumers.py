@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sys
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
@@ -96,6 +97,10 @@ class APIConsumerMetaclass(type):
     """
 
     def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any], **kwargs: Any) -> APIConsumerMetaclass:
+        if "__module__" not in body:
+            # type(name, bases, body) names the module of the frame calling type.__new__: the caller's,
+            # not this one.
+            body = {"__module__": sys._getframe(1).f_globals.get("__name__", "builtins"), **body}
         try:
             return super().__new__(mcs, name, bases, body, **kwargs)
         except TypeError as exc:

@@ -43,6 +43,9 @@ action or observer: @action was used without calling it.
 tests.checks_project.broken_consumers.GuardedConsumer: (dcrf.E003) permission_classes of GuardedConsumer must be a \
 list or tuple, not <class 'djangochannelsrestframework.permissions.IsAuthenticated'>.
 	HINT: Write permission_classes = [IsAuthenticated].
+tests.checks_project.broken_consumers.ModelAsSerializerConsumer: (dcrf.E010) serializer_class of \
+ModelAsSerializerConsumer is the model Item, not a serializer.
+	HINT: Write a serializer for it (a ModelSerializer whose Meta.model = Item) and set serializer_class to that class.
 tests.checks_project.broken_consumers.NoQuerysetConsumer: (dcrf.E005) NoQuerysetConsumer has actions that read \
 objects but neither a queryset nor get_queryset().
 	HINT: Set queryset = YourModel.objects.all(), or override get_queryset().
@@ -56,6 +59,9 @@ or channels_redis.core.RedisChannelLayer for several.
 tests.checks_project.broken_consumers.SearchingConsumer: (dcrf.E004) filter_backends of SearchingConsumer must be \
 a list or tuple, not <class 'rest_framework.filters.SearchFilter'>.
 	HINT: Write filter_backends = [SearchFilter].
+tests.checks_project.broken_consumers.UnmountedConsumer: (dcrf.E009) The websocket route '/ws/unmounted/' of \
+ASGI_APPLICATION is the consumer class UnmountedConsumer itself; clients that connect to it get an error.
+	HINT: Mount it as UnmountedConsumer.as_asgi().
 
 WARNINGS:
 DJANGO_CHANNELS_REST_API: (dcrf.W001) Unknown key 'MAX_MESAGE_SIZE' in DJANGO_CHANNELS_REST_API; it is ignored.
@@ -64,7 +70,7 @@ tests.checks_project.broken_consumers.ChildConsumer: (dcrf.W002) ChildConsumer.p
 ParentConsumer without @action(), so clients can no longer call it.
 	HINT: Decorate the override with @action() too (or rename it if it is a helper).
 
-System check identified 10 issues (0 silenced).
+System check identified 12 issues (0 silenced).
 """
 
 
@@ -223,3 +229,58 @@ def test_e008_connection_counter_import_string() -> None:
 @override_settings(DJANGO_CHANNELS_REST_API={"CONNECTION_COUNTER": "redis"})
 def test_connection_counter_names_are_no_import_strings() -> None:
     assert check_settings() == []
+
+
+def test_e010_a_serializer_instance_is_not_a_serializer_class() -> None:
+    from rest_framework import serializers
+
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+    from djangochannelsrestframework.mixins import ListModelMixin
+
+    class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+        class Meta:
+            model = Item
+            fields = ["id"]
+
+    class CalledSerializerConsumer(ListModelMixin, GenericAsyncAPIConsumer):
+        queryset = Item.objects.all()
+        serializer_class = ItemSerializer()  # type: ignore[assignment]
+
+    (message,) = consumer_messages(CalledSerializerConsumer)
+    assert (message.id, message.msg, message.hint) == (
+        "dcrf.E010",
+        "serializer_class of CalledSerializerConsumer is an instance of ItemSerializer, not a serializer class.",
+        "Write serializer_class = ItemSerializer (without calling it).",
+    )
+
+
+def test_e009_finds_a_class_routed_behind_middleware_and_nested_routers() -> None:
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
+    from django.urls import path
+
+    from djangochannelsrestframework.routes import unmounted_consumers, websocket_routes
+
+    class PlainConsumer(AsyncAPIConsumer):
+        pass
+
+    inner = URLRouter([path("plain/", PlainConsumer), path("ok/", PlainConsumer.as_asgi())])
+    application = ProtocolTypeRouter(
+        {"websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([path("ws/", inner)])))}
+    )
+    assert [(route.path, route.consumer_class) for route in unmounted_consumers(application)] == [
+        ("/ws/plain/", PlainConsumer)
+    ]
+    assert [route.path for route in websocket_routes(application)] == ["/ws/ok/"]
+
+
+def test_every_check_id_has_a_row_in_the_checks_page() -> None:
+    import re
+
+    source = (ROOT / "djangochannelsrestframework" / "checks.py").read_text()
+    page = (ROOT / "docs" / "checks.rst").read_text()
+    used = set(re.findall(r'"(dcrf\.[EW]\d{3})"', source))
+    rows = set(re.findall(r"^   \* - ``(dcrf\.[EW]\d{3})``$", page, re.MULTILINE))
+    assert {"dcrf.E009", "dcrf.E010"} <= used
+    assert used <= rows

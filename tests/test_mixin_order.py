@@ -113,3 +113,7 @@ async def test_the_all_crud_and_live_consumer_of_the_docs_works() -> None:
         assert sorted(frame.request_id for frame in live) == ["apple", "items"]
         assert all(frame.data == {"id": 1, "name": "apple", "value": 2} for frame in live)
         assert await database_sync_to_async(Item.objects.count)() == 1
+
+
+def test_a_class_made_with_type_keeps_its_callers_module() -> None:
+    assert type("Made", (GenericAsyncAPIConsumer,), {}).__module__ == __name__
