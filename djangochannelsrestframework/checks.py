@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.metadata
 import inspect
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -33,6 +35,7 @@ def register() -> None:
     """Register the checks with Django (idempotent)."""
     checks.register(check_settings, TAG)
     checks.register(check_consumers, TAG)
+    checks.register(check_redis_socket_timeout, TAG)
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -94,6 +97,92 @@ def _import_errors(key: str, value: Any) -> list[checks.CheckMessage]:
                     f"{SETTING_NAME}[{key!r}]: cannot import {path!r} ({exc}).", id="dcrf.E008", obj=SETTING_NAME
                 )
             )
+    return messages
+
+
+# -- redis-py 8's socket timeout --------------------------------------------------------------------
+
+#: What the fix sets: above channels_redis's blocking read (5 s), yet a dead connection is noticed.
+SUGGESTED_SOCKET_TIMEOUT = 30
+_UNSET = object()
+
+
+def _redis_py_major() -> int | None:
+    try:
+        return int(importlib.metadata.version("redis").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def _host_socket_timeout(host: Any) -> Any:
+    """The ``socket_timeout`` a channels_redis host entry sets (``_UNSET`` when it sets none)."""
+    if isinstance(host, dict):
+        if "socket_timeout" in host:
+            return host["socket_timeout"]
+        host = host.get("address")
+    if isinstance(host, str):
+        values = parse_qs(urlsplit(host).query).get("socket_timeout")
+        if values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return _UNSET
+    return _UNSET
+
+
+def _fixed_host(host: Any) -> dict[str, Any]:
+    if isinstance(host, dict):
+        return {**host, "socket_timeout": SUGGESTED_SOCKET_TIMEOUT}
+    if isinstance(host, (tuple, list)):
+        host = f"redis://{host[0]}:{host[1]}"
+    return {"address": host, "socket_timeout": SUGGESTED_SOCKET_TIMEOUT}
+
+
+def check_redis_socket_timeout(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """A channels_redis ``RedisChannelLayer`` on redis-py 8 or newer whose hosts keep redis-py's 5 s
+    ``socket_timeout``: the layer's blocking read of a consumer's messages waits as long, so plain
+    channels consumers on it are torn down after a few quiet seconds (ours retry the read)."""
+    major = _redis_py_major()
+    if major is None or major < 8:
+        return []
+    try:
+        from channels_redis.core import RedisChannelLayer
+    except ImportError:
+        return []
+    messages: list[checks.CheckMessage] = []
+    for alias, layer in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
+        try:
+            backend = import_string(layer["BACKEND"])
+        except Exception:
+            continue
+        if not (isinstance(backend, type) and issubclass(backend, RedisChannelLayer)):
+            continue
+        block = getattr(backend, "brpop_timeout", 5)
+        hosts = (layer.get("CONFIG") or {}).get("hosts") or ["redis://localhost:6379"]
+        if isinstance(hosts, (str, bytes)):
+            continue  # channels_redis refuses it itself
+        short = [
+            host
+            for host in hosts
+            if (timeout := _host_socket_timeout(host)) is _UNSET or (timeout is not None and timeout <= block)
+        ]
+        if not short:
+            continue
+        fixed = [_fixed_host(host) for host in hosts]
+        messages.append(
+            checks.Warning(
+                f"CHANNEL_LAYERS[{alias!r}] is a channels_redis RedisChannelLayer and redis-py "
+                f"{importlib.metadata.version('redis')} times out socket reads after 5 s unless its hosts set "
+                f"socket_timeout; the layer blocks up to {block} s reading a consumer's messages, so plain "
+                "channels consumers on it (your own, channelsmultiplexer's) are closed after a few quiet seconds.",
+                hint=f'Set CHANNEL_LAYERS[{alias!r}]["CONFIG"]["hosts"] = {fixed!r} '
+                f"(socket_timeout above {block} s, or None).",
+                id="dcrf.W004",
+                obj="CHANNEL_LAYERS",
+            )
+        )
     return messages
 
 

@@ -284,3 +284,71 @@ def test_every_check_id_has_a_row_in_the_checks_page() -> None:
     rows = set(re.findall(r"^   \* - ``(dcrf\.[EW]\d{3})``$", page, re.MULTILINE))
     assert {"dcrf.E009", "dcrf.E010"} <= used
     assert used <= rows
+
+
+def redis_py_8() -> bool:
+    from importlib.metadata import version
+
+    return int(version("redis").split(".")[0]) >= 8
+
+
+def test_w004_fires_on_the_docs_old_redis_snippet_with_redis_py_8_and_not_with_the_fix() -> None:
+    from djangochannelsrestframework.checks import check_redis_socket_timeout
+
+    old_snippet = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [("127.0.0.1", 6379)], "expiry": 60, "capacity": 1000},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=old_snippet):
+        messages = check_redis_socket_timeout()
+    if not redis_py_8():
+        assert messages == []
+        return
+    (warning,) = messages
+    from importlib.metadata import version
+
+    assert (warning.id, warning.obj, warning.level) == ("dcrf.W004", "CHANNEL_LAYERS", checks.WARNING)
+    assert warning.msg == (
+        f"CHANNEL_LAYERS['default'] is a channels_redis RedisChannelLayer and redis-py {version('redis')} times "
+        "out socket reads after 5 s unless its hosts set socket_timeout; the layer blocks up to 5 s reading a "
+        "consumer's messages, so plain channels consumers on it (your own, channelsmultiplexer's) are closed "
+        "after a few quiet seconds."
+    )
+    fix = "[{'address': 'redis://127.0.0.1:6379', 'socket_timeout': 30}]"
+    assert warning.hint == (
+        f"""Set CHANNEL_LAYERS['default']["CONFIG"]["hosts"] = {fix} (socket_timeout above 5 s, or None)."""
+    )
+    # The docs' snippet now, and every other way of setting it, is silent.
+    from docs.examples.observers_settings import CHANNEL_LAYERS
+
+    fixed_hosts: list[Any] = [
+        [{"address": "redis://127.0.0.1:6379", "socket_timeout": 30}],
+        [{"address": "redis://127.0.0.1:6379", "socket_timeout": None}],
+        ["redis://127.0.0.1:6379/0?socket_timeout=10"],
+        [{"host": "127.0.0.1", "port": 6379, "socket_timeout": 6}],
+    ]
+    for layers in [CHANNEL_LAYERS] + [
+        {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": hosts}}}
+        for hosts in fixed_hosts
+    ]:
+        with override_settings(CHANNEL_LAYERS=layers):
+            assert check_redis_socket_timeout() == [], layers
+    # Too short is no fix; no hosts is redis-py's default; pub/sub polls and needs nothing.
+    for layers in (
+        {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": ["redis://h?socket_timeout=5"]},
+            }
+        },
+        {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}},
+    ):
+        with override_settings(CHANNEL_LAYERS=layers):
+            assert ids(check_redis_socket_timeout()) == ["dcrf.W004"]
+    pubsub = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": ["redis://h"]}}
+    }
+    with override_settings(CHANNEL_LAYERS=pubsub):
+        assert check_redis_socket_timeout() == []
