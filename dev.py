@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +36,11 @@ DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
 #: (username, password) of the users the demo creates on its first run.
 DEMO_USERS = (("alice", "alice-demo-pass"), ("bob", "bob-demo-pass"))
+
+
+#: The browser tests drive Debian's Chromium here (Playwright never downloads a browser).
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_TESTS = ("tests/test_demo_browser.py", "tests/test_browsable_streams_browser.py")
 
 
 class StepFailed(Exception):
@@ -153,9 +159,63 @@ def cmd_demo(args: list[str]) -> int:
 # -- test, lint, ci --------------------------------------------------------------------------------
 
 
+def ensure_chromium(chromium: Path = CHROMIUM) -> str | None:
+    """Install Debian's chromium if it is missing and this machine allows it (root, or sudo without
+    a password), as ``.ci/run`` does; return why it is still missing, or ``None`` when it is there."""
+    if chromium.exists():
+        return None
+    apt_get = shutil.which("apt-get")
+    if apt_get is None:
+        return "this machine has no apt-get (Debian's chromium package is what the tests use)"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        prefix: list[str] = []
+    elif shutil.which("sudo") is not None:
+        prefix = ["sudo", "-n"]  # never prompts: fails at once without password-less sudo
+    else:
+        return "installing it needs root or sudo"
+    say(f"{chromium} is missing: installing Debian's chromium for the browser tests (as .ci/run does)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        run([*prefix, apt_get, "update", "-qq"], env=env)
+        run([*prefix, apt_get, "install", "-y", "-qq", "chromium"], env=env)
+    except StepFailed as exc:
+        return f"installing it failed: {exc}"
+    return None if chromium.exists() else f"apt-get installed chromium, but {chromium} is still missing"
+
+
+def runs_browser_tests(args: list[str]) -> bool:
+    """Whether pytest with ``args`` collects the browser tests: no test paths (the whole suite), or a
+    path that is or holds one of them."""
+    paths = [ROOT / arg.split("::")[0] for arg in args if not arg.startswith("-")]
+    paths = [path for path in paths if path.exists()]
+    if not paths:
+        return True
+    browser = [(ROOT / test).resolve() for test in BROWSER_TESTS]
+    return any(test == path.resolve() or path.resolve() in test.parents for path in paths for test in browser)
+
+
+def browser_test_args(args: list[str], missing: str | None) -> tuple[list[str], str | None]:
+    """pytest arguments leaving out the browser tests when Chromium is ``missing`` (unless ``args``
+    name one of them), and the note saying so."""
+    if missing is None or any(arg.split("::")[0] in BROWSER_TESTS for arg in args):
+        return [], None
+    note = (
+        f"SKIPPED the browser tests ({', '.join(BROWSER_TESTS)}): {CHROMIUM} is missing and {missing}. "
+        "Install it (`sudo apt-get install chromium`) to run them."
+    )
+    return [f"--ignore={path}" for path in BROWSER_TESTS], note
+
+
 def cmd_test(args: list[str]) -> int:
     python = ensure_env("test")
-    run([python, "-m", "pytest", *args])
+    ignore, note = browser_test_args(args, ensure_chromium() if runs_browser_tests(args) else None)
+    if note:
+        say(note)
+    try:
+        run([python, "-m", "pytest", *ignore, *args])
+    finally:
+        if note:
+            say(note)
     return 0
 
 
@@ -192,6 +252,9 @@ def cmd_lint(args: list[str]) -> int:
 
 
 def cmd_ci(args: list[str]) -> int:
+    missing = ensure_chromium()
+    if missing:  # CI runs them all: the browser tests then fail and say why
+        say(f"{CHROMIUM} is missing and {missing}")
     test_python = ensure_env("test")
     lint_python = ensure_env("lint", "docs")
     steps: list[tuple[str, list[str | Path]]] = [("tests", [test_python, "-m", "pytest", *args])]

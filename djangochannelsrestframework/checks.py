@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.metadata
 import inspect
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -34,6 +36,7 @@ def register() -> None:
     checks.register(check_settings, TAG)
     checks.register(check_consumers, TAG)
     checks.register(check_conn_max_age, TAG)
+    checks.register(check_redis_socket_timeout, TAG)
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -98,6 +101,92 @@ def _import_errors(key: str, value: Any) -> list[checks.CheckMessage]:
     return messages
 
 
+# -- redis-py 8's socket timeout --------------------------------------------------------------------
+
+#: What the fix sets: above channels_redis's blocking read (5 s), yet a dead connection is noticed.
+SUGGESTED_SOCKET_TIMEOUT = 30
+_UNSET = object()
+
+
+def _redis_py_major() -> int | None:
+    try:
+        return int(importlib.metadata.version("redis").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+
+
+def _host_socket_timeout(host: Any) -> Any:
+    """The ``socket_timeout`` a channels_redis host entry sets (``_UNSET`` when it sets none)."""
+    if isinstance(host, dict):
+        if "socket_timeout" in host:
+            return host["socket_timeout"]
+        host = host.get("address")
+    if isinstance(host, str):
+        values = parse_qs(urlsplit(host).query).get("socket_timeout")
+        if values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return _UNSET
+    return _UNSET
+
+
+def _fixed_host(host: Any) -> dict[str, Any]:
+    if isinstance(host, dict):
+        return {**host, "socket_timeout": SUGGESTED_SOCKET_TIMEOUT}
+    if isinstance(host, (tuple, list)):
+        host = f"redis://{host[0]}:{host[1]}"
+    return {"address": host, "socket_timeout": SUGGESTED_SOCKET_TIMEOUT}
+
+
+def check_redis_socket_timeout(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """A channels_redis ``RedisChannelLayer`` on redis-py 8 or newer whose hosts keep redis-py's 5 s
+    ``socket_timeout``: the layer's blocking read of a consumer's messages waits as long, so plain
+    channels consumers on it are torn down after a few quiet seconds (ours retry the read)."""
+    major = _redis_py_major()
+    if major is None or major < 8:
+        return []
+    try:
+        from channels_redis.core import RedisChannelLayer
+    except ImportError:
+        return []
+    messages: list[checks.CheckMessage] = []
+    for alias, layer in (getattr(settings, "CHANNEL_LAYERS", None) or {}).items():
+        try:
+            backend = import_string(layer["BACKEND"])
+        except Exception:
+            continue
+        if not (isinstance(backend, type) and issubclass(backend, RedisChannelLayer)):
+            continue
+        block = getattr(backend, "brpop_timeout", 5)
+        hosts = (layer.get("CONFIG") or {}).get("hosts") or ["redis://localhost:6379"]
+        if isinstance(hosts, (str, bytes)):
+            continue  # channels_redis refuses it itself
+        short = [
+            host
+            for host in hosts
+            if (timeout := _host_socket_timeout(host)) is _UNSET or (timeout is not None and timeout <= block)
+        ]
+        if not short:
+            continue
+        fixed = [_fixed_host(host) for host in hosts]
+        messages.append(
+            checks.Warning(
+                f"CHANNEL_LAYERS[{alias!r}] is a channels_redis RedisChannelLayer and redis-py "
+                f"{importlib.metadata.version('redis')} times out socket reads after 5 s unless its hosts set "
+                f"socket_timeout; the layer blocks up to {block} s reading a consumer's messages, so plain "
+                "channels consumers on it (your own, channelsmultiplexer's) are closed after a few quiet seconds.",
+                hint=f'Set CHANNEL_LAYERS[{alias!r}]["CONFIG"]["hosts"] = {fixed!r} '
+                f"(socket_timeout above {block} s, or None).",
+                id="dcrf.W004",
+                obj="CHANNEL_LAYERS",
+            )
+        )
+    return messages
+
+
 # -- finding consumers -----------------------------------------------------------------------------
 
 
@@ -129,7 +218,7 @@ def find_consumers() -> tuple[list[type], set[type], list[checks.CheckMessage]]:
     """The consumer classes to check, those among them mounted in ``ASGI_APPLICATION``'s websocket
     routes, and a warning if that application could not be imported."""
     from .consumers import AsyncAPIConsumer
-    from .routes import websocket_routes
+    from .routes import unmounted_consumers, websocket_routes
 
     messages: list[checks.CheckMessage] = []
     routed: list[type] = []
@@ -148,9 +237,23 @@ def find_consumers() -> tuple[list[type], set[type], list[checks.CheckMessage]]:
             )
         else:
             routed = [route.consumer_class for route in websocket_routes(application)]
+            messages.extend(_unmounted_messages(unmounted_consumers(application)))
     routed_api = [cls for cls in routed if issubclass(cls, AsyncAPIConsumer)]
     candidates = list(dict.fromkeys([*routed_api, *_subclasses(AsyncAPIConsumer)]))
     return [cls for cls in candidates if not _ours(cls)], set(routed_api), messages
+
+
+def _unmounted_messages(routes: Iterable[Any]) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"The websocket route {route.path!r} of ASGI_APPLICATION is the consumer class "
+            f"{route.consumer_class.__name__} itself; clients that connect to it get an error.",
+            hint=f"Mount it as {route.consumer_class.__name__}.as_asgi().",
+            id="dcrf.E009",
+            obj=_label(route.consumer_class),
+        )
+        for route in routes
+    ]
 
 
 def check_consumers(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -175,6 +278,7 @@ def consumer_messages(cls: type, base: bool = False) -> list[checks.CheckMessage
     messages.extend(_list_attribute(cls, "filter_backends", "dcrf.E004"))
     if not base:
         messages.extend(_generic_requirements(cls))
+    messages.extend(_serializer_class(cls))
     messages.extend(_uncalled_decorators(cls))
     messages.extend(_overridden_actions(cls))
     return messages
@@ -290,6 +394,34 @@ def _generic_requirements(cls: type) -> list[checks.CheckMessage]:
             )
         )
     return messages
+
+
+def _serializer_class(cls: type) -> list[checks.CheckMessage]:
+    """``serializer_class`` set to a model (or to a serializer instance) instead of a serializer class."""
+    from django.db.models import Model
+    from rest_framework.serializers import BaseSerializer
+
+    raw = inspect.getattr_static(cls, "serializer_class", None)
+    if isinstance(raw, type) and issubclass(raw, Model):
+        return [
+            checks.Error(
+                f"serializer_class of {cls.__name__} is the model {raw.__name__}, not a serializer.",
+                hint=f"Write a serializer for it (a ModelSerializer whose Meta.model = {raw.__name__}) "
+                "and set serializer_class to that class.",
+                id="dcrf.E010",
+                obj=_label(cls),
+            )
+        ]
+    if isinstance(raw, BaseSerializer):
+        return [
+            checks.Error(
+                f"serializer_class of {cls.__name__} is an instance of {type(raw).__name__}, not a serializer class.",
+                hint=f"Write serializer_class = {type(raw).__name__} (without calling it).",
+                id="dcrf.E010",
+                obj=_label(cls),
+            )
+        ]
+    return []
 
 
 def _uncalled_decorator(value: Any) -> str | None:

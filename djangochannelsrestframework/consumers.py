@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import sys
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
@@ -72,8 +73,55 @@ class _SettingDefault:
         return getattr(api_settings, self.name)
 
 
+def _without_covered_bases(bases: tuple[type, ...]) -> tuple[type, ...]:
+    """``bases`` without each class that a later base already subclasses.
+
+    ``(ListModelMixin, ListSubscriptionMixin, ...)`` has no consistent method resolution order,
+    since a class must come before its parents; ``ListSubscriptionMixin`` brings ``ListModelMixin``
+    anyway, so dropping the earlier listing keeps what the class means.
+    """
+    return tuple(
+        base
+        for index, base in enumerate(bases)
+        if not any(later is not base and issubclass(later, base) for later in bases[index + 1 :])
+    )
+
+
 class APIConsumerMetaclass(type):
-    """Collects the methods marked with ``@action`` into ``available_actions`` (wire name -> method name)."""
+    """Collects the methods marked with ``@action`` into ``available_actions`` (wire name -> method name).
+
+    It also accepts the mixins in any order: a mixin listed before a mixin that subclasses it
+    (``RetrieveModelMixin`` before ``ObserverModelInstanceMixin``, ``ListModelMixin`` before
+    ``ListSubscriptionMixin``) is taken as listed where its subclass is, instead of Python's
+    "Cannot create a consistent method resolution order" ``TypeError``.
+    """
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any], **kwargs: Any) -> APIConsumerMetaclass:
+        if "__module__" not in body:
+            # type(name, bases, body) names the module of the frame calling type.__new__: the caller's,
+            # not this one.
+            body = {"__module__": sys._getframe(1).f_globals.get("__name__", "builtins"), **body}
+        try:
+            return super().__new__(mcs, name, bases, body, **kwargs)
+        except TypeError as exc:
+            if "consistent method resolution" not in str(exc):
+                raise
+            error = exc
+        kept = _without_covered_bases(bases)
+        if kept != bases:
+            try:
+                return super().__new__(mcs, name, kept, body, **kwargs)
+            except TypeError as exc:
+                if "consistent method resolution" not in str(exc):
+                    raise
+                error = exc
+        listed = ", ".join(base.__name__ for base in bases)
+        raise TypeError(
+            f"{name}({listed}): these bases have no consistent method resolution order "
+            f"({' '.join(str(error).split())}). "
+            "List each mixin before the classes it builds on: mixins first, "
+            "GenericAsyncAPIConsumer (or AsyncAPIConsumer) last."
+        ) from None
 
     def __init__(cls, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> None:
         super().__init__(name, bases, body)

@@ -13,9 +13,11 @@ off an action costs one attribute read; a logging change applies to connections 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -93,8 +95,25 @@ def warn_invalid_result(action: Any, result: Any) -> None:
     )
 
 
+#: The request id a mixin keeps for the subscription it is making (instance subscriptions track
+#: theirs outside the observer), for :func:`log_subscription`.
+_subscribing_for: ContextVar[Any] = ContextVar("dcrf_subscribing_for", default=None)
+
+
+@contextlib.contextmanager
+def subscribing_for(request_id: Any) -> Iterator[None]:
+    """Log the observer subscriptions made inside the block under ``request_id``."""
+    token = _subscribing_for.set(request_id)
+    try:
+        yield
+    finally:
+        _subscribing_for.reset(token)
+
+
 def log_subscription(consumer: Any, observer: Any, event: str, groups: int, request_id: Any = None) -> None:
     """A consumer joined (``subscribe``) or left (``unsubscribe``) an observer's groups."""
+    if request_id is None:
+        request_id = _subscribing_for.get()
     if observer_logger.isEnabledFor(_DEBUG):
         observer_logger.debug(
             "%s %s.%s groups=%d request_id=%r",

@@ -39,15 +39,31 @@ def _inner_application(application: Any) -> Any:
 
 def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]:
     """Every websocket route under ``application``, in routing order."""
+    return _walk(application, prefix, [])
+
+
+def unmounted_consumers(application: Any) -> list[WebsocketRoute]:
+    """Routes to a consumer *class* instead of its ``.as_asgi()`` application: channels calls the
+    class with ``(scope, receive, send)`` when a client connects, which fails."""
+    unmounted: list[WebsocketRoute] = []
+    _walk(application, "", unmounted)
+    return unmounted
+
+
+def _walk(application: Any, prefix: str, unmounted: list[WebsocketRoute]) -> list[WebsocketRoute]:
     mapping = getattr(application, "application_mapping", None)
     if isinstance(mapping, dict):
         websocket = mapping.get("websocket")
-        return websocket_routes(websocket, prefix) if websocket is not None else []
+        return _walk(websocket, prefix, unmounted) if websocket is not None else []
     path = "/" + prefix.lstrip("/")
+    if isinstance(application, type):
+        if issubclass(application, AsyncConsumer):
+            unmounted.append(WebsocketRoute(path, application))
+        return []
     consumer_class = getattr(application, "consumer_class", None)
     if isinstance(consumer_class, type):
         if issubclass(consumer_class, AsyncJsonWebsocketDemultiplexer):
-            return _stream_routes(consumer_class(**getattr(application, "consumer_initkwargs", {})), prefix)
+            return _stream_routes(consumer_class(**getattr(application, "consumer_initkwargs", {})), prefix, unmounted)
         return [WebsocketRoute(path, consumer_class)]
     if isinstance(application, AsyncConsumer):
         return [WebsocketRoute(path, type(application))]
@@ -55,15 +71,15 @@ def websocket_routes(application: Any, prefix: str = "") -> list[WebsocketRoute]
     if routes is not None:
         found: list[WebsocketRoute] = []
         for route in routes:
-            found.extend(websocket_routes(getattr(route, "callback", None), prefix + _pattern_text(route)))
+            found.extend(_walk(getattr(route, "callback", None), prefix + _pattern_text(route), unmounted))
         return found
     inner = _inner_application(application)
-    return websocket_routes(inner, prefix) if inner is not None else []
+    return _walk(inner, prefix, unmounted) if inner is not None else []
 
 
-def _stream_routes(demultiplexer: Any, prefix: str) -> list[WebsocketRoute]:
+def _stream_routes(demultiplexer: Any, prefix: str, unmounted: list[WebsocketRoute]) -> list[WebsocketRoute]:
     """One route per stream of a demultiplexer, all on the demultiplexer's path."""
     found: list[WebsocketRoute] = []
     for name, stream in demultiplexer.streams.items():
-        found.extend(route._replace(stream=name) for route in websocket_routes(stream.app, prefix))
+        found.extend(route._replace(stream=name) for route in _walk(stream.app, prefix, unmounted))
     return found

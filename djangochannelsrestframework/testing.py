@@ -107,6 +107,18 @@ class _ErrorRecords(logging.Handler):
         self.records.append(record)
 
 
+def _reason(error: Any) -> str:
+    """One line saying why the server failed: a log record's message and exception, or a reply's errors."""
+    if isinstance(error, logging.LogRecord):
+        reason = (error.getMessage().splitlines() or [error.levelname])[0]
+        exc = error.exc_info[1] if error.exc_info else None
+        if exc is not None:
+            detail = (str(exc).splitlines() or [""])[0]
+            reason += f": {type(exc).__name__}: {detail}" if detail else f": {type(exc).__name__}"
+        return reason
+    return f"{error.get('response_status')} reply to {error.get('action')!r}: {error.get('errors')!r}"
+
+
 def _application(target: Any) -> Any:
     if isinstance(target, str):
         target = import_string(target)
@@ -417,7 +429,10 @@ class WebsocketClient:
         errors = self.server_errors
         if not errors:
             return ""
-        lines = ["The server had unhandled errors during the test:"]
+        # The first line is all pytest's short summary shows: it names each reason.
+        reasons = [_reason(error) for error in errors if isinstance(error, logging.LogRecord)]
+        reasons = reasons or [_reason(error) for error in errors]
+        lines = [f"The server had unhandled errors during the test: {'; '.join(dict.fromkeys(reasons))}"]
         formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
         for error in errors:
             if isinstance(error, logging.LogRecord):

@@ -108,9 +108,9 @@ def test_demo_document_lists_every_action_with_its_parameters_and_every_observer
                     assert parameter["name"] in request["required"]
             assert f"{action['name']}_reply" in messages
         for observer in route["observers"]:
-            if observer["name"] == "handle_instance_change":  # described as the "instance" events
-                continue
-            assert f"event_{observer['name']}" in messages
+            described_as = {"handle_instance_change": "instance", "handle_list_change": "list"}
+            assert f"event_{described_as.get(observer['name'], observer['name'])}" in messages
+            assert f"event_{observer['name']}" not in messages or observer["name"] not in described_as
     operation_names = {operation["title"] for operation in document["operations"].values()}
     assert {"join_room", "post_message", "room_activity events", "instance events"} <= operation_names
 
@@ -230,6 +230,32 @@ def test_browsable_test_app_document_is_valid(tmp_path: Path) -> None:
 
     target = tmp_path / "browsable.json"
     target.write_text(json.dumps(build_document(application)))
+    validate(target)
+
+
+def test_live_list_events_are_the_list_event_with_the_row_schema(tmp_path: Path) -> None:
+    from channels.routing import URLRouter
+    from django.urls import path
+
+    from docs.examples.live_lists import LiveItemListConsumer
+
+    document = build_document(URLRouter([path("ws/items/", LiveItemListConsumer.as_asgi())]))
+    messages = document["channels"]["ws_items"]["messages"]
+    assert "event_handle_list_change" not in messages
+    event = messages["event_list"]
+    assert (event["name"], event["title"]) == ("list", "list event")
+    payload = event["payload"]["properties"]
+    assert payload["action"] == {"enum": ["create", "update", "delete"]}
+    row, deleted = payload["data"]["oneOf"]
+    assert set(row["properties"]) == {"id", "name", "value"}
+    assert deleted == {
+        "type": "object",
+        "properties": {"pk": {"description": "The primary key of the row that left the list."}},
+        "required": ["pk"],
+    }
+    assert document["operations"]["ws_items_event_list"]["title"] == "list events"
+    target = tmp_path / "live_list.json"
+    target.write_text(json.dumps(document))
     validate(target)
 
 

@@ -43,6 +43,9 @@ action or observer: @action was used without calling it.
 tests.checks_project.broken_consumers.GuardedConsumer: (dcrf.E003) permission_classes of GuardedConsumer must be a \
 list or tuple, not <class 'djangochannelsrestframework.permissions.IsAuthenticated'>.
 	HINT: Write permission_classes = [IsAuthenticated].
+tests.checks_project.broken_consumers.ModelAsSerializerConsumer: (dcrf.E010) serializer_class of \
+ModelAsSerializerConsumer is the model Item, not a serializer.
+	HINT: Write a serializer for it (a ModelSerializer whose Meta.model = Item) and set serializer_class to that class.
 tests.checks_project.broken_consumers.NoQuerysetConsumer: (dcrf.E005) NoQuerysetConsumer has actions that read \
 objects but neither a queryset nor get_queryset().
 	HINT: Set queryset = YourModel.objects.all(), or override get_queryset().
@@ -56,6 +59,9 @@ or channels_redis.core.RedisChannelLayer for several.
 tests.checks_project.broken_consumers.SearchingConsumer: (dcrf.E004) filter_backends of SearchingConsumer must be \
 a list or tuple, not <class 'rest_framework.filters.SearchFilter'>.
 	HINT: Write filter_backends = [SearchFilter].
+tests.checks_project.broken_consumers.UnmountedConsumer: (dcrf.E009) The websocket route '/ws/unmounted/' of \
+ASGI_APPLICATION is the consumer class UnmountedConsumer itself; clients that connect to it get an error.
+	HINT: Mount it as UnmountedConsumer.as_asgi().
 
 WARNINGS:
 DJANGO_CHANNELS_REST_API: (dcrf.W001) Unknown key 'MAX_MESAGE_SIZE' in DJANGO_CHANNELS_REST_API; it is ignored.
@@ -64,7 +70,7 @@ tests.checks_project.broken_consumers.ChildConsumer: (dcrf.W002) ChildConsumer.p
 ParentConsumer without @action(), so clients can no longer call it.
 	HINT: Decorate the override with @action() too (or rename it if it is a helper).
 
-System check identified 10 issues (0 silenced).
+System check identified 12 issues (0 silenced).
 """
 
 
@@ -254,3 +260,126 @@ def test_w005_not_with_persistent_connections_or_sqlite() -> None:
 
     with override_settings(DATABASES={"default": postgres}):
         assert ids(check_conn_max_age()) == ["dcrf.W005"]
+
+
+def test_e010_a_serializer_instance_is_not_a_serializer_class() -> None:
+    from rest_framework import serializers
+
+    from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+    from djangochannelsrestframework.mixins import ListModelMixin
+
+    class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+        class Meta:
+            model = Item
+            fields = ["id"]
+
+    class CalledSerializerConsumer(ListModelMixin, GenericAsyncAPIConsumer):
+        queryset = Item.objects.all()
+        serializer_class = ItemSerializer()  # type: ignore[assignment]
+
+    (message,) = consumer_messages(CalledSerializerConsumer)
+    assert (message.id, message.msg, message.hint) == (
+        "dcrf.E010",
+        "serializer_class of CalledSerializerConsumer is an instance of ItemSerializer, not a serializer class.",
+        "Write serializer_class = ItemSerializer (without calling it).",
+    )
+
+
+def test_e009_finds_a_class_routed_behind_middleware_and_nested_routers() -> None:
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
+    from django.urls import path
+
+    from djangochannelsrestframework.routes import unmounted_consumers, websocket_routes
+
+    class PlainConsumer(AsyncAPIConsumer):
+        pass
+
+    inner = URLRouter([path("plain/", PlainConsumer), path("ok/", PlainConsumer.as_asgi())])
+    application = ProtocolTypeRouter(
+        {"websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([path("ws/", inner)])))}
+    )
+    assert [(route.path, route.consumer_class) for route in unmounted_consumers(application)] == [
+        ("/ws/plain/", PlainConsumer)
+    ]
+    assert [route.path for route in websocket_routes(application)] == ["/ws/ok/"]
+
+
+def test_every_check_id_has_a_row_in_the_checks_page() -> None:
+    import re
+
+    source = (ROOT / "djangochannelsrestframework" / "checks.py").read_text()
+    page = (ROOT / "docs" / "checks.rst").read_text()
+    used = set(re.findall(r'"(dcrf\.[EW]\d{3})"', source))
+    rows = set(re.findall(r"^   \* - ``(dcrf\.[EW]\d{3})``$", page, re.MULTILINE))
+    assert {"dcrf.E009", "dcrf.E010"} <= used
+    assert used <= rows
+
+
+def redis_py_8() -> bool:
+    from importlib.metadata import version
+
+    return int(version("redis").split(".")[0]) >= 8
+
+
+def test_w004_fires_on_the_docs_old_redis_snippet_with_redis_py_8_and_not_with_the_fix() -> None:
+    from djangochannelsrestframework.checks import check_redis_socket_timeout
+
+    old_snippet = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [("127.0.0.1", 6379)], "expiry": 60, "capacity": 1000},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=old_snippet):
+        messages = check_redis_socket_timeout()
+    if not redis_py_8():
+        assert messages == []
+        return
+    (warning,) = messages
+    from importlib.metadata import version
+
+    assert (warning.id, warning.obj, warning.level) == ("dcrf.W004", "CHANNEL_LAYERS", checks.WARNING)
+    assert warning.msg == (
+        f"CHANNEL_LAYERS['default'] is a channels_redis RedisChannelLayer and redis-py {version('redis')} times "
+        "out socket reads after 5 s unless its hosts set socket_timeout; the layer blocks up to 5 s reading a "
+        "consumer's messages, so plain channels consumers on it (your own, channelsmultiplexer's) are closed "
+        "after a few quiet seconds."
+    )
+    fix = "[{'address': 'redis://127.0.0.1:6379', 'socket_timeout': 30}]"
+    assert warning.hint == (
+        f"""Set CHANNEL_LAYERS['default']["CONFIG"]["hosts"] = {fix} (socket_timeout above 5 s, or None)."""
+    )
+    # The docs' snippet now, and every other way of setting it, is silent.
+    from docs.examples.observers_settings import CHANNEL_LAYERS
+
+    fixed_hosts: list[Any] = [
+        [{"address": "redis://127.0.0.1:6379", "socket_timeout": 30}],
+        [{"address": "redis://127.0.0.1:6379", "socket_timeout": None}],
+        ["redis://127.0.0.1:6379/0?socket_timeout=10"],
+        [{"host": "127.0.0.1", "port": 6379, "socket_timeout": 6}],
+    ]
+    for layers in [CHANNEL_LAYERS] + [
+        {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": hosts}}}
+        for hosts in fixed_hosts
+    ]:
+        with override_settings(CHANNEL_LAYERS=layers):
+            assert check_redis_socket_timeout() == [], layers
+    # Too short is no fix; no hosts is redis-py's default; pub/sub polls and needs nothing.
+    for layers in (
+        {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": ["redis://h?socket_timeout=5"]},
+            }
+        },
+        {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}},
+    ):
+        with override_settings(CHANNEL_LAYERS=layers):
+            assert ids(check_redis_socket_timeout()) == ["dcrf.W004"]
+    pubsub = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": ["redis://h"]}}
+    }
+    with override_settings(CHANNEL_LAYERS=pubsub):
+        assert check_redis_socket_timeout() == []

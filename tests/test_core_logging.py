@@ -99,13 +99,20 @@ async def test_debug_records_of_instance_subscriptions(caplog: pytest.LogCapture
         item.name = "b"
         await sync_to_async(item.save)()
         await client.events(2, action="update")
+        await client.call("unsubscribe_instance", request_id=2)
+        await client.call("unsubscribe_instance", request_id=1)
+        await client.call("subscribe_instance", pk=item.pk, request_id=3)
         await client.call("unsubscribe_instance", pk=item.pk)
     observer = [record[2] for record in records(caplog) if record[0] == f"{LOGGER}.observer"]
+    # Each subscription is logged under its request id; an unsubscribe by pk alone names none.
     assert observer == [
-        "subscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=None",
-        "subscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=None",
+        "subscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=1",
+        "subscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=2",
         "publish messages=1 groups=1",
         "event ItemInstanceConsumer.handle_instance_change action=update request_ids=2",
+        "unsubscribe ItemInstanceConsumer.handle_instance_change groups=0 request_id=2",
+        "unsubscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=1",
+        "subscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=3",
         "unsubscribe ItemInstanceConsumer.handle_instance_change groups=1 request_id=None",
     ]
 
@@ -204,3 +211,12 @@ def test_the_documented_logging_config_prints_each_record_once(capsys: pytest.Ca
         "ERROR djangochannelsrestframework: Unhandled exception in action 'boom'\n"
         "ERROR djangochannelsrestframework.observer: Could not send\n"
     )
+
+
+def test_the_logging_page_shows_the_subscriptions_request_id() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "logging.rst").read_text()
+    subscribe = "subscribe NoteConsumer.handle_instance_change groups=1 request_id=2\n"
+    action = "action subscribe_instance request_id=2 status=201"
+    assert subscribe in page and action in page.split(subscribe, 1)[1].splitlines()[0]

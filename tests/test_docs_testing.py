@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +46,32 @@ def test_the_page_shows_the_projects_files() -> None:
         'CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}',
     ):
         assert line in settings and line in page
+
+
+def test_the_settings_excerpt_keeps_startprojects_admin_working(tmp_path: Path) -> None:
+    """A new ``startproject`` with the page's settings excerpt added passes ``manage.py check``,
+    and its ``admin/`` route still resolves."""
+    page = PAGE.read_text()
+    block = page[page.index(":caption: mysite/settings.py (excerpt)") :]
+    excerpt = textwrap.dedent(block[: block.index("\nTell pytest")].split("\n", 2)[2])
+    assert 'INSTALLED_APPS = [\n    "django.contrib.admin",' in excerpt
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    python = [sys.executable, "-m", "django"]
+    subprocess.run([*python, "startproject", "mysite", "."], cwd=tmp_path, env=env, check=True, timeout=120)
+    subprocess.run([*python, "startapp", "notes"], cwd=tmp_path, env=env, check=True, timeout=120)
+    with (tmp_path / "mysite" / "settings.py").open("a") as settings:
+        settings.write("\n" + excerpt)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "System check identified no issues (0 silenced).\n"
+    resolved = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "from django.urls import reverse; print(reverse('admin:index'))"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resolved.stdout.splitlines()[-1:] == ["/admin/"], resolved.stdout + resolved.stderr

@@ -145,7 +145,11 @@ async def test_a_500_reply_fails_the_test_at_exit_with_the_server_log() -> None:
         async with WebsocketClient(NewsConsumer) as client:
             assert (await client.call("boom")).status == 500
     report = str(failure.value)
-    assert report.startswith("The server had unhandled errors during the test:\n")
+    # pytest's short summary shows only the first line: it carries the logged reason.
+    assert report.startswith(
+        "The server had unhandled errors during the test: "
+        "Unhandled exception in action 'boom': ZeroDivisionError: secret internal detail\n"
+    )
     assert "reply {'errors': ['A server error occurred.'], 'data': None, 'action': 'boom'" in report
     assert "ERROR djangochannelsrestframework: Unhandled exception in action 'boom'" in report
 

@@ -29,6 +29,7 @@ _DATA_ACTIONS = {"create": True, "update": True, "patch": False}
 _SINGLE_REPLIES = {"retrieve", "create", "update", "patch"}
 _INJECTED = {"action", "request_id"}
 _INSTANCE_EVENTS = ["create", "update", "delete"]
+_LIST_EVENTS = ["create", "update", "delete"]
 
 #: Statuses an error reply may carry, and what they mean.
 ERROR_STATUSES = {
@@ -289,9 +290,13 @@ class _Builder:
         self, consumer_class: Any, channel_id: str, channel_ref: Any, messages: dict[str, Any], message_ref: Any
     ) -> None:
         events: list[tuple[str, Schema, Schema, str]] = []
-        instance_events = "subscribe_instance" in getattr(consumer_class, "available_actions", {})
+        actions = getattr(consumer_class, "available_actions", {})
+        instance_events = "subscribe_instance" in actions
+        list_events = "subscribe_list" in actions
         for name, observer in _observers(consumer_class):
             if instance_events and name == "handle_instance_change":  # described as the "instance" events
+                continue
+            if list_events and name == "handle_list_change":  # described as the "list" events
                 continue
             serializer_class = getattr(observer, "serializer_class", None)
             data = serializer_schema(serializer_class, writing=False) if serializer_class is not None else {}
@@ -308,6 +313,24 @@ class _Builder:
                     data,
                     {"enum": _INSTANCE_EVENTS},
                     "Changes of the objects subscribed with subscribe_instance (delete: data holds the pk).",
+                )
+            )
+        if list_events:
+            row: Schema = {}
+            if getattr(consumer_class, "serializer_class", None) is not None:
+                row = serializer_schema(consumer_class.serializer_class, writing=False)
+            deleted: Schema = {
+                "type": "object",
+                "properties": {"pk": {"description": "The primary key of the row that left the list."}},
+                "required": ["pk"],
+            }
+            events.append(
+                (
+                    "list",
+                    {"oneOf": [row, deleted]} if row else {},
+                    {"enum": _LIST_EVENTS},
+                    "Changes of the lists subscribed with subscribe_list, under the subscription's request_id: "
+                    'create and update carry the row as list serializes it, delete carries {"pk": ...}.',
                 )
             )
         for name, data, action, description in events:

@@ -22,7 +22,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 
 from ..decorators import action
-from ..logs import log_instance_delivery
+from ..logs import log_instance_delivery, subscribing_for
 from ..mixins import RetrieveModelMixin
 from ..serializer_plans import serializer_data
 from .binding import GenericModelObserver, bind_generic_observers, model_of
@@ -87,7 +87,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             raise ValidationError({"request_id": ["This argument is required."]})
         instance = await database_sync_to_async(self.get_object)(**kwargs)  # type: ignore[attr-defined]
         observer = self._instance_observer(type(instance))
-        groups = await observer.subscribe(self, instance=instance)
+        with subscribing_for(request_id):
+            groups = await observer.subscribe(self, instance=instance)
         self._subscribe(request_id, groups)
         return None, status.HTTP_201_CREATED
 
@@ -99,7 +100,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             emptied = self._unsubscribe(request_id)
             observer = type(self).handle_instance_change
             if isinstance(observer, ModelObserver):
-                await observer.unsubscribe_groups(self, emptied)
+                with subscribing_for(request_id):
+                    await observer.unsubscribe_groups(self, emptied)
             return None, status.HTTP_204_NO_CONTENT
         instance = await database_sync_to_async(self._instance_for_unsubscribe)(**kwargs)
         observer = self._instance_observer(type(instance))

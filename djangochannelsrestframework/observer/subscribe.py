@@ -23,6 +23,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from ..decorators import action
+from ..logs import subscribing_for
 from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
 from .sharing import current_event
@@ -109,7 +110,9 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
         if pk is not None:
             # Only an object this socket may see can be watched (404 / 403 otherwise).
             await database_sync_to_async(self.get_object)(pk=pk, **kwargs)  # type: ignore[attr-defined]
-        for group in await self._subscribe_observer().subscribe(self, pk=pk):
+        with subscribing_for(request_id):
+            groups = await self._subscribe_observer().subscribe(self, pk=pk)
+        for group in groups:
             self.event_subscriptions.setdefault((group, event_action), set()).add(request_id_key(request_id))
         return {"action": event_action}, status.HTTP_200_OK
 

@@ -4,7 +4,8 @@ from django.urls import path
 
 from djangochannelsrestframework.asyncapi import build_document
 from djangochannelsrestframework.asyncapi.views import asyncapi_document
-from docs.examples.typed_parameters import ShopConsumer
+
+from .typed_parameters import ShopConsumer
 
 # urls.py: serve the document of settings.ASGI_APPLICATION, to staff only.
 urlpatterns = [path("asyncapi.json", staff_member_required(asyncapi_document))]

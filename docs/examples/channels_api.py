@@ -1,9 +1,18 @@
-# polls/bindings.py, as in channels-api's documentation; only the imports changed.
+# polls/bindings.py, as in channels-api's documentation; only the imports changed (and the
+# serializer, from polls/serializers.py there, is written out here).
+from rest_framework import serializers
+
 from djangochannelsrestframework.contrib.channels_api.bindings import ResourceBinding
 from djangochannelsrestframework.contrib.channels_api.decorators import detail_action, list_action
 from djangochannelsrestframework.contrib.channels_api.permissions import BasePermission, IsAuthenticated
-from tests.polls.models import Question
-from tests.polls.serializers import QuestionSerializer
+
+from .models import Question
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Question
+        fields = ["id", "question_text", "published"]
 
 
 class QuestionBinding(ResourceBinding):

@@ -3,7 +3,8 @@ from channels.routing import URLRouter
 from django.urls import path
 
 from djangochannelsrestframework.contrib.channels_api.routing import WebsocketDemultiplexer
-from docs.examples.channels_api import MyBinding, QuestionBinding
+
+from .channels_api import MyBinding, QuestionBinding
 
 
 class APIDemultiplexer(WebsocketDemultiplexer):

@@ -3,7 +3,7 @@
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [("127.0.0.1", 6379)], "prefix": "mysite"},
+        "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:6379", "socket_timeout": 30}], "prefix": "mysite"},
     }
 }
 

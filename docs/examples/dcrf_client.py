@@ -17,7 +17,8 @@ from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultipl
 from djangochannelsrestframework.observer import ObserverModelInstanceMixin, model_observer
 from djangochannelsrestframework.pagination import WebsocketLimitOffsetPagination
 from djangochannelsrestframework.permissions import AllowAny
-from tests.app.models import Item
+
+from .models import Item
 
 
 class ItemSerializer(serializers.ModelSerializer):

@@ -7,7 +7,8 @@ from rest_framework.viewsets import ModelViewSet
 
 from djangochannelsrestframework.contrib.rest_live.mixins import RealtimeMixin
 from djangochannelsrestframework.contrib.rest_live.routers import RealtimeRouter
-from docs.examples.todolist.models import Task
+
+from .todolist.models import Task
 
 
 class TaskSerializer(serializers.ModelSerializer):

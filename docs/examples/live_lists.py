@@ -3,7 +3,8 @@ from rest_framework.filters import SearchFilter
 
 from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import ListSubscriptionMixin
-from tests.app.models import Item
+
+from .models import Item
 
 
 class ItemSerializer(serializers.ModelSerializer):

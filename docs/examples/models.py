@@ -1,4 +1,5 @@
 # Stands in for your app's models.py: the examples use the test suite's models.
 from tests.app.models import Comment, Item
+from tests.polls.models import Question
 
-__all__ = ["Comment", "Item"]
+__all__ = ["Comment", "Item", "Question"]

@@ -8,7 +8,8 @@ from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
 from djangochannelsrestframework.mixins import CreateModelMixin, ListModelMixin
 from djangochannelsrestframework.multiplexing import AsyncJsonWebsocketDemultiplexer
 from djangochannelsrestframework.permissions import AllowAny, IsAuthenticated
-from tests.app.models import Item
+
+from .models import Item
 
 
 class ItemSerializer(serializers.ModelSerializer):

@@ -90,7 +90,8 @@ if os.environ.get("DEMO_REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["DEMO_REDIS_URL"]]},
+            # socket_timeout above channels_redis's 5 s blocking read (redis-py 8 defaults to 5 s).
+            "CONFIG": {"hosts": [{"address": os.environ["DEMO_REDIS_URL"], "socket_timeout": 30}]},
         }
     }
 else:

@@ -13,6 +13,8 @@ application = ProtocolTypeRouter(
                 path("ws/no-queryset/", c.NoQuerysetConsumer.as_asgi()),
                 path("ws/no-serializer/", c.NoSerializerConsumer.as_asgi()),
                 path("ws/child/", c.ChildConsumer.as_asgi()),
+                path("ws/unmounted/", c.UnmountedConsumer),
+                path("ws/model-serializer/", c.ModelAsSerializerConsumer.as_asgi()),
             ]
         )
     }

@@ -71,3 +71,18 @@ class ChildConsumer(ParentConsumer):
 
     async def ping(self, **kwargs):
         return "pong!", 200
+
+
+class UnmountedConsumer(AsyncAPIConsumer):
+    """dcrf.E009: routed as the class, without .as_asgi()."""
+
+    @action()
+    async def ping(self, **kwargs):
+        return "pong", 200
+
+
+class ModelAsSerializerConsumer(ListModelMixin, GenericAsyncAPIConsumer):
+    """dcrf.E010"""
+
+    queryset = Item.objects.all()
+    serializer_class = Item
