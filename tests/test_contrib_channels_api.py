@@ -312,6 +312,54 @@ async def test_a_bindings_own_has_permission_decides() -> None:
     await communicator.disconnect()
 
 
+class PublishedOnly:
+    """channels-api's hook signatures, from a mixin: no ``**kwargs``."""
+
+    def get_queryset(self) -> Any:
+        return Question.objects.filter(published=True)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        return queryset.order_by("-pk")
+
+
+class PublishedBinding(PublishedOnly, ResourceBinding):
+    model = Question
+    stream = "published"
+    serializer_class = QuestionSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {}
+
+
+async def test_hooks_with_channels_api_signatures_are_called() -> None:
+    from djangochannelsrestframework.contrib.channels_api import WebsocketDemultiplexer
+
+    older = await Question.objects.acreate(question_text="older", published=True)
+    newer = await Question.objects.acreate(question_text="newer", published=True)
+    hidden = await Question.objects.acreate(question_text="hidden")
+    communicator = await opened(WebsocketDemultiplexer.for_bindings(PublishedBinding))
+    assert await ask(communicator, "published", {"action": "list", "pk": None, "data": None}) == framed(
+        "published",
+        reply("list", [question(newer.pk, "newer", published=True), question(older.pk, "older", published=True)]),
+    )
+    assert await ask(communicator, "published", {"action": "retrieve", "pk": hidden.pk}) == framed(
+        "published", reply("retrieve", status=404, errors=["Not found."])
+    )
+    assert await ask(communicator, "published", {"action": "subscribe", "data": {"action": "update"}}) == framed(
+        "published", reply("subscribe", {"action": "update"})
+    )
+    hidden.question_text = "still hidden"
+    await hidden.asave()
+    older.question_text = "edited"
+    await older.asave()
+    # the hidden object's change sends nothing; the visible one's arrives
+    assert await communicator.receive_json_from() == framed(
+        "published", event("update", older.pk, question(older.pk, "edited", published=True))
+    )
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
 def test_the_documented_permission_compares_the_action_name_as_written() -> None:
     # channels-api passed the action as sent ("create"), so this example's "CREATE" never matched there either.
     assert MyPermission().has_permission(None, "create", None) is False

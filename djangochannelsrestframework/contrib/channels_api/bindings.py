@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -65,6 +66,35 @@ _event_pk: contextvars.ContextVar[Any] = contextvars.ContextVar("channels_api_ev
 _NO_EVENT = object()
 
 
+#: Hooks channels-api's bindings overrode with fewer parameters than this package passes them
+#: (``get_queryset(self)``, ``filter_queryset(self, queryset)``, ...).
+_NARROW_HOOKS = ("get_queryset", "filter_queryset", "get_serializer_class", "get_serializer_context")
+
+
+def _tolerant(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, called with only the keywords its signature names when it takes no ``**kwargs``."""
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return func
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
+        return func
+    names = {
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    }
+
+    def narrowed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(self, *args, **{key: value for key, value in kwargs.items() if key in names})
+
+    narrowed.__name__ = func.__name__
+    narrowed.__qualname__ = func.__qualname__
+    narrowed.__doc__ = func.__doc__
+    narrowed.__module__ = func.__module__
+    return narrowed
+
+
 class _ASGIApplication:
     """``Binding.consumer``: the binding as an ASGI application, as channels-api's demultiplexer wanted it."""
 
@@ -87,6 +117,10 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
     error_replies: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        for name in _NARROW_HOOKS:  # a binding's own or a mixin's
+            hook = inspect.getattr_static(cls, name, None)
+            if inspect.isfunction(hook) and not asyncio.iscoroutinefunction(hook):
+                setattr(cls, name, _tolerant(hook))
         model = cls.__dict__.get("model")
         if model is not None and cls.__dict__.get("queryset") is None and getattr(cls, "queryset", None) is None:
             cls.queryset = model._default_manager.all()
