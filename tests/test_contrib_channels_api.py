@@ -18,6 +18,9 @@ from tests.polls.serializers import QuestionSerializer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+#: Seconds to wait for a reply or an event (generous: the machine may be busy).
+WAIT = 5
+
 
 def framed(stream: str, payload: Any) -> dict[str, Any]:
     return {"stream": stream, "payload": payload}
@@ -26,14 +29,14 @@ def framed(stream: str, payload: Any) -> dict[str, Any]:
 async def opened(app: Any = application, user: Any = None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(app, "/")
     communicator.scope["user"] = user or AnonymousUser()
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=WAIT)
     assert connected
     return communicator
 
 
 async def ask(communicator: WebsocketCommunicator, stream: str, payload: dict[str, Any]) -> Any:
     await communicator.send_json_to(framed(stream, payload))
-    return await communicator.receive_json_from()
+    return await communicator.receive_json_from(timeout=WAIT)
 
 
 def question(pk: int, text: str, published: bool = False) -> dict[str, Any]:
@@ -148,13 +151,13 @@ async def test_the_documented_subscriptions_send_channels_api_events() -> None:
     ) == framed("questions", reply("subscribe", {"action": "update"}, request_id="one"))
     second.question_text = "changed"
     await second.asave()
-    assert await communicator.receive_json_from() == framed(
+    assert await communicator.receive_json_from(timeout=WAIT) == framed(
         "questions", event("update", second.pk, question(second.pk, "changed"))
     )
     # subscribed through the model and through the object: still one frame for the socket
     first.question_text = "changed too"
     await first.asave()
-    assert await communicator.receive_json_from() == framed(
+    assert await communicator.receive_json_from(timeout=WAIT) == framed(
         "questions", event("update", first.pk, question(first.pk, "changed too"))
     )
     assert await communicator.receive_nothing()
@@ -171,13 +174,13 @@ async def test_create_and_delete_events_name_the_model_and_the_pk() -> None:
             "questions", reply("subscribe", {"action": kind})
         )
     item = await Question.objects.acreate(question_text="new")
-    assert await communicator.receive_json_from() == framed(
+    assert await communicator.receive_json_from(timeout=WAIT) == framed(
         "questions", event("create", item.pk, question(item.pk, "new"))
     )
     pk = item.pk
     await item.adelete()
     # the row is gone when the event is sent: a delete carries its pk only
-    assert await communicator.receive_json_from() == framed("questions", event("delete", pk, {"pk": pk}))
+    assert await communicator.receive_json_from(timeout=WAIT) == framed("questions", event("delete", pk, {"pk": pk}))
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -202,7 +205,7 @@ async def test_standard_subscription_events_are_replies_per_request_id(configure
             ) == framed("questions", reply("subscribe", {"action": "update"}, request_id=request_id))
         item.question_text = "r"
         await item.asave()
-        events = [await communicator.receive_json_from() for _ in range(2)]
+        events = [await communicator.receive_json_from(timeout=WAIT) for _ in range(2)]
         assert sorted(events, key=lambda frame: frame["payload"]["request_id"]) == [
             framed("questions", reply("update", question(item.pk, "r"), request_id="any")),
             framed("questions", reply("update", question(item.pk, "r"), request_id="one")),
@@ -353,7 +356,7 @@ async def test_hooks_with_channels_api_signatures_are_called() -> None:
     older.question_text = "edited"
     await older.asave()
     # the hidden object's change sends nothing; the visible one's arrives
-    assert await communicator.receive_json_from() == framed(
+    assert await communicator.receive_json_from(timeout=WAIT) == framed(
         "published", event("update", older.pk, question(older.pk, "edited", published=True))
     )
     assert await communicator.receive_nothing()
@@ -441,3 +444,37 @@ def test_a_style_setting_takes_one_of_two_values(name: str) -> None:
     with override_settings(CHANNELS_API={name: "strict"}), pytest.raises(ImproperlyConfigured) as raised:
         getattr(api_settings, name)
     assert str(raised.value) == f'CHANNELS_API["{name}"] must be "channels_api" or "standard", not \'strict\'.'
+
+
+async def test_a_binding_composed_from_channels_api_mixins() -> None:
+    from djangochannelsrestframework.contrib.channels_api import WebsocketDemultiplexer
+    from djangochannelsrestframework.contrib.channels_api.bindings import ResourceBindingBase
+    from djangochannelsrestframework.contrib.channels_api.mixins import (
+        RetrieveModelMixin,
+        SerializerMixin,
+        SubscribeModelMixin,
+    )
+
+    class ReadAndWatch(RetrieveModelMixin, SubscribeModelMixin, SerializerMixin, ResourceBindingBase):
+        model = Question
+        stream = "watch"
+        serializer_class = QuestionSerializer
+
+    item = await Question.objects.acreate(question_text="q")
+    communicator = await opened(WebsocketDemultiplexer.for_bindings(ReadAndWatch))
+    assert await ask(communicator, "watch", {"action": "retrieve", "pk": item.pk}) == framed(
+        "watch", reply("retrieve", question(item.pk, "q"))
+    )
+    assert await ask(communicator, "watch", {"action": "create", "data": {"question_text": "x"}}) == framed(
+        "watch", reply("create", status=400, errors=["Invalid Action"])
+    )
+    assert await ask(communicator, "watch", {"action": "subscribe", "pk": item.pk, "data": {"action": "delete"}}) == (
+        framed("watch", reply("subscribe", {"action": "delete"}))
+    )
+    pk = item.pk
+    await item.adelete()
+    assert await communicator.receive_json_from(timeout=WAIT) == framed("watch", event("delete", pk, {"pk": pk}))
+    await communicator.disconnect()
+    binding = ReadAndWatch()
+    binding.scope = {"type": "websocket"}
+    assert binding.serialize_data(Question(pk=7, question_text="s")) == question(7, "s")
