@@ -478,3 +478,19 @@ async def test_a_binding_composed_from_channels_api_mixins() -> None:
     binding = ReadAndWatch()
     binding.scope = {"type": "websocket"}
     assert binding.serialize_data(Question(pk=7, question_text="s")) == question(7, "s")
+
+
+def test_a_style_attribute_takes_one_of_two_values() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured) as raised:
+
+        class Misspelt(ResourceBinding):
+            model = Question
+            serializer_class = QuestionSerializer
+            subscription_events = "standart"
+
+    assert str(raised.value) == (
+        "test_a_style_attribute_takes_one_of_two_values.<locals>.Misspelt.subscription_events must be "
+        '"channels_api", "standard" or None, not \'standart\'.'
+    )

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Model
 from django.http import Http404
@@ -117,6 +118,13 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
     error_replies: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        for name in ("error_replies", "subscription_events"):
+            value = getattr(cls, name, None)
+            if value not in (None, CHANNELS_API_STYLE, STANDARD_STYLE):
+                raise ImproperlyConfigured(
+                    f'{cls.__qualname__}.{name} must be "{CHANNELS_API_STYLE}", "{STANDARD_STYLE}" or None, '
+                    f"not {value!r}."
+                )
         for name in _NARROW_HOOKS:  # a binding's own or a mixin's
             hook = inspect.getattr_static(cls, name, None)
             if inspect.isfunction(hook) and not asyncio.iscoroutinefunction(hook):
