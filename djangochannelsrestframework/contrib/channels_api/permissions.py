@@ -1,7 +1,8 @@
 """channels-api's permission classes: ``has_permission(user, action, pk)``.
 
-Bindings accept these beside djangochannelsrestframework's and DRF's permission classes; each of
-these is adapted by :class:`ChannelsAPIPermission`.
+Bindings accept these beside djangochannelsrestframework's and DRF's permission classes: a
+binding's ``has_permission(user, action, pk)`` asks the channels-api ones, as channels-api did.  On
+any other consumer, :class:`ChannelsAPIPermission` adapts one to the consumer's permission calls.
 """
 
 from __future__ import annotations
@@ -40,11 +41,17 @@ class ChannelsAPIPermission(ConsumerPermission):
         self.permission = permission
 
     async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
-        pk = kwargs.get("pk")
-        data = kwargs.get("data")
-        if pk is None and isinstance(data, dict):
-            pk = data.get("pk")
-        return bool(self.permission.has_permission(scope.get("user"), action, pk))
+        return bool(self.permission.has_permission(scope.get("user"), action, message_pk(kwargs)))
+
+
+def message_pk(arguments: dict[str, Any]) -> Any:
+    """The ``pk`` a permission sees: the message's ``pk``, else ``data["pk"]`` (custom actions' clients
+    send it there)."""
+    pk = arguments.get("pk")
+    data = arguments.get("data")
+    if pk is None and isinstance(data, dict):
+        pk = data.get("pk")
+    return pk
 
 
 def consumer_permission(permission: Any) -> Any:
