@@ -162,6 +162,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
         memory.connections.opened()
         try:
+            self._start_connection()
             self.scope = scope
             self.channel_layer = get_channel_layer(self.channel_layer_alias)
             if self.channel_layer is not None:
@@ -178,6 +179,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 from .observer.delivery import leave_all
 
                 await leave_all(self)
+
+    def _start_connection(self) -> None:
+        """Forget what an earlier connection left: DCRF-style routing that passes a consumer instance
+        (``ThingConsumer()``, e.g. to channelsmultiplexer) serves one connection after another with it."""
+        self._fanout_closed = False
+        self._fanout_pending = None
+        self._permissions_cache = None
+        for table in self.__dict__.get("_observer_group_to_request_id", {}).values():
+            table.clear()  # in place: ObserverConsumerMixin.subscribed_requests is one of them
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch the socket's messages and, with a channel layer, the layer's, one handler at a time.

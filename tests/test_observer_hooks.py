@@ -207,3 +207,18 @@ async def test_requests_for_may_return_any_iterable_or_none(recipients: Any, exp
         received = [await client.event(action="update") for _ in expected]
         assert received == [reply("update", data, request_id=request_id) for request_id in expected]
         await client.assert_nothing_pending()
+
+
+async def test_a_consumer_instance_serving_one_connection_after_another_delivers_on_each() -> None:
+    # DCRF-style routing passes an instance (``ThingConsumer()``), which then serves every connection.
+    item = await create_item(name="a")
+    consumer = RecordingItemConsumer()
+    for round_ in (1, 2, 3):
+        async with WebsocketClient(consumer) as client:
+            await client.call("subscribe_instance", pk=item.pk, request_id=round_)
+            assert consumer._requests_for(None) == {round_}  # nothing left from the last connection
+            await save(item, value=round_)
+            assert await client.event(action="update") == reply(
+                "update", {"id": item.pk, "name": "a", "value": round_}, request_id=round_
+            )
+            await client.assert_nothing_pending()
