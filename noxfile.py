@@ -3,6 +3,8 @@
     nox -s dist              # build the wheel and sdist into dist/ and check their file lists
     nox -s "tests(oldest)"   # the suite against the wheel with the oldest supported versions
     nox -s dcrf_project      # a DCRF 1.3 project (pinned channels 4.1.0) run on DCRF, then on ours
+    nox -s "dcrf_suite(oldest)"  # DCRF 1.3.0's own tests (from its sdist on PyPI) against the wheel
+    nox -s dcrf_names        # (not in CI) rewrite tests/dcrf13_names/dcrf-1.3.0-names.json from DCRF 1.3.0
 
 ``.ci/run`` runs every session (``python3 dev.py matrix``).  The test sessions copy the suite into a
 temporary folder without the package, so ``import djangochannelsrestframework`` can only find the
@@ -17,6 +19,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nox
 
@@ -26,8 +29,23 @@ PACKAGE = "djangochannelsrestframework"
 #: What the suite needs beside itself: tests import the docs' examples and the demo project.
 SUITE_FILES = ("tests", "docs", "example", "README.md", "pyproject.toml", "dev.py")
 DCRF_PROJECT = ROOT / "tests" / "projects" / "dcrf13_project"
+#: The DCRF release we replace: its sdist on PyPI carries its test modules.
+DCRF_RELEASE = "1.3.0"
+#: How many of those tests there are; the dcrf_suite session wants exactly this many passed.
+DCRF_SUITE_TESTS = 52
+#: What the sdist's tests import but the sdist lacks, written for this project: file here -> file in
+#: the suite's ``tests`` package.
+DCRF_SUITE_SUPPORT = ROOT / "tests" / "projects" / "dcrf13_suite"
+DCRF_SUITE_FILES = {
+    "settings_conftest.py": "conftest.py",
+    "models.py": "models.py",
+    "communicator.py": "communicator.py",
+}
+#: The test requirements DCRF 1.3.0 declares (its setup.py's ``tests`` extra, without coverage).
+DCRF_SUITE_REQUIREMENTS = ["pytest>=8.3.3", "pytest-django>=4.9.0", "pytest-asyncio>=0.24.0", "daphne>=4.1"]
+DCRF_NAMES = ROOT / "tests" / "dcrf13_names"
 
-nox.options.sessions = ["dist", "tests", "dcrf_project"]
+nox.options.sessions = ["dist", "tests", "dcrf_project", "dcrf_suite"]
 nox.options.reuse_existing_virtualenvs = False
 # uv (from the ci extra) creates and fills each session's environment in seconds; plain virtualenv
 # + pip is the fallback where uv is missing.
@@ -163,3 +181,94 @@ def dcrf_project(session: nox.Session, package: str) -> None:
     shutil.copytree(DCRF_PROJECT, project, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     session.chdir(project)
     session.run("python", "manage.py", "test", "-v", "2", env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def dcrf_sdist(session: nox.Session) -> Path:
+    """DCRF's sdist from the package index (downloaded once into nox's cache folder)."""
+    folder = Path(session.cache_dir) / f"dcrf-{DCRF_RELEASE}-sdist"
+    name = f"{PACKAGE}-{DCRF_RELEASE}.tar.gz"
+    if not (folder / name).is_file():
+        # nox's own interpreter has pip (uv environments have none); only the sdist, never a wheel.
+        requirement = f"{PACKAGE}=={DCRF_RELEASE}"
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--dest", str(folder)]
+        session.run(*pip, requirement, external=True)
+    if not (folder / name).is_file():
+        session.error(f"pip download left no {name} in {folder}")
+    return folder / name
+
+
+def dcrf_suite_folder(session: nox.Session, sdist: Path) -> Path:
+    """A folder with the sdist's ``setup.cfg`` and ``tests/test_*.py`` only (never its package),
+    completed with our support files."""
+    target = Path(session.create_tmp()).resolve() / "dcrf-suite"
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "tests").mkdir(parents=True)
+    top = sdist.name.removesuffix(".tar.gz") + "/"
+    modules = 0
+    with tarfile.open(sdist) as archive:
+        for member in archive.getmembers():
+            path = member.name.removeprefix(top)
+            folder, _, filename = path.rpartition("/")
+            wanted = path == "setup.cfg" or (
+                folder == "tests" and filename.startswith("test_") and path.endswith(".py")
+            )
+            if not (wanted and member.isfile()):
+                continue
+            source = archive.extractfile(member)
+            assert source is not None
+            (target / path).write_bytes(source.read())
+            modules += path.startswith("tests/")
+    if not modules:
+        session.error(f"{sdist.name} holds no tests/test_*.py")
+    (target / "tests" / "__init__.py").write_text("")
+    for ours, theirs in DCRF_SUITE_FILES.items():
+        shutil.copy2(DCRF_SUITE_SUPPORT / ours, target / "tests" / theirs)
+    return target
+
+
+def suite_counts(junit: Path) -> dict[str, int]:
+    """Passed, failed, errors and skipped from pytest's JUnit XML report."""
+    root = ElementTree.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    counts = {
+        key: sum(int(suite.get(key, 0)) for suite in suites) for key in ("tests", "failures", "errors", "skipped")
+    }
+    passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+    return {"passed": passed, "failed": counts["failures"], "errors": counts["errors"], "skipped": counts["skipped"]}
+
+
+@nox.session
+@nox.parametrize("corner", list(CORNERS), ids=list(CORNERS))
+def dcrf_suite(session: nox.Session, corner: str) -> None:
+    """DCRF 1.3.0's own tests against the installed wheel (sdist for "oldest") with one corner's
+    versions: exactly 52 passed, nothing failed or skipped."""
+    artefact = built(".tar.gz") if corner == "oldest" else built(".whl")
+    session.install(*DCRF_SUITE_REQUIREMENTS, f"{PACKAGE} @ {artefact.as_uri()}", *CORNERS[corner])
+    show_versions(session)
+    suite = dcrf_suite_folder(session, dcrf_sdist(session))
+    session.chdir(suite)
+    check = (
+        "import importlib.metadata as m, pathlib, sys, djangochannelsrestframework as p; "
+        "here = pathlib.Path.cwd().resolve(); where = pathlib.Path(p.__file__).resolve(); "
+        "sys.exit(f'the suite imports {where} ({m.version(p.__name__)}), not our installed package') "
+        f"if here in where.parents or m.version(p.__name__) == {DCRF_RELEASE!r} else print('testing', where)"
+    )
+    session.run("python", "-c", check)
+    junit = suite / "junit.xml"
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    pytest = ["python", "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", "tests"]
+    session.run(*pytest, *session.posargs, env=env, success_codes=[0, 1])
+    counts = suite_counts(junit)
+    summary = ", ".join(f"{value} {key}" for key, value in counts.items())
+    if counts != {"passed": DCRF_SUITE_TESTS, "failed": 0, "errors": 0, "skipped": 0}:
+        session.error(f"DCRF {DCRF_RELEASE}'s suite: {summary}; want exactly {DCRF_SUITE_TESTS} passed")
+    session.log(f"DCRF {DCRF_RELEASE}'s suite: {summary}")
+
+
+@nox.session
+def dcrf_names(session: nox.Session) -> None:
+    """Rewrite the names DCRF 1.3.0's modules expose (tests/dcrf13_names/), from DCRF itself."""
+    session.install(f"{PACKAGE}=={DCRF_RELEASE}")
+    show_versions(session)
+    session.chdir(session.create_tmp())  # not the checkout, whose package would shadow DCRF's
+    session.run("python", str(DCRF_NAMES / "dump.py"), str(DCRF_NAMES / f"dcrf-{DCRF_RELEASE}-names.json"))

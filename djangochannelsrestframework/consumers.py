@@ -14,18 +14,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json as json
 import logging
 import sys
+import typing as typing
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from functools import partial as partial
+from functools import wraps as wraps
 from typing import Any, ClassVar
+from typing import Dict as Dict  # noqa: UP035
+from typing import List as List  # noqa: UP035
+from typing import Set as Set  # noqa: UP035
+from typing import Type as Type  # noqa: UP035
 
 from channels.consumer import AsyncConsumer, get_handler_name
+from channels.db import database_sync_to_async as database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404 as Http404
+from django.http import HttpRequest as HttpRequest
+from django.http import HttpResponse as HttpResponse
+from django.template.response import SimpleTemplateResponse as SimpleTemplateResponse
+from rest_framework.exceptions import APIException as APIException
 from rest_framework.exceptions import MethodNotAllowed, ParseError, PermissionDenied, ValidationError
+from rest_framework.permissions import AND as AND
+from rest_framework.permissions import NOT as NOT
+from rest_framework.permissions import OR as OR
+from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
+from rest_framework.response import Response as Response
 
 from . import codec, memory, throttling
 from .arguments import action_plan, bind_arguments
@@ -49,6 +68,10 @@ from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, ConnectionLimitReached, Slo
 from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from .observer_groups import is_observer_group
 from .permissions import AllowAny, call_permission, instantiate_permission
+from .permissions import BasePermission as BasePermission
+from .permissions import WrappedDRFPermission as WrappedDRFPermission
+from .scope_utils import ensure_async as ensure_async
+from .scope_utils import request_from_scope as request_from_scope
 from .send_guard import guarded_send
 from .settings import api_settings
 from .user_recheck import recheck_user
@@ -187,6 +210,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
         memory.connections.opened()
         try:
+            self._start_connection()
             self.scope = scope
             self.channel_layer = get_channel_layer(self.channel_layer_alias)
             if self.channel_layer is not None:
@@ -203,6 +227,15 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 from .observer.delivery import leave_all
 
                 await leave_all(self)
+
+    def _start_connection(self) -> None:
+        """Forget what an earlier connection left: DCRF-style routing that passes a consumer instance
+        (``ThingConsumer()``, e.g. to channelsmultiplexer) serves one connection after another with it."""
+        self._fanout_closed = False
+        self._fanout_pending = None
+        self._permissions_cache = None
+        for table in self.__dict__.get("_observer_group_to_request_id", {}).values():
+            table.clear()  # in place: ObserverConsumerMixin.subscribed_requests is one of them
 
     async def _serve(self, receive: Any) -> None:
         """Dispatch the socket's messages and, with a channel layer, the layer's, one handler at a time.

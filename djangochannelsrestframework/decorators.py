@@ -11,13 +11,20 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import partial as partial
+from functools import wraps as wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Optional as Optional
 
 from channels.db import database_sync_to_async
+from django.conf import settings as settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.exceptions import ValidationError
 
 from .arguments import method_parameters
+
+if TYPE_CHECKING:
+    from .consumers import AsyncAPIConsumer as AsyncAPIConsumer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +75,10 @@ def _detached_action(func: Callable[..., Any]) -> Callable[..., Any]:
         self.start_detached_task(func.__name__, run(), request_id=request_id)
 
     return detached_action
+
+
+#: DCRF 1.3's name for it, kept for compatibility.
+__detached_action = _detached_action
 
 
 def action(atomic: bool | None = None, detached: bool | None = None, **kwargs: Any) -> Callable[[F], F]:
@@ -186,3 +197,13 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
         return wrapped  # type: ignore[no-any-return]
 
     return decorator
+
+
+def __getattr__(name: str) -> Any:
+    """``AsyncAPIConsumer``, which DCRF 1.3 exposed here, imported on first use (the consumers module
+    imports this one)."""
+    if name == "AsyncAPIConsumer":
+        from .consumers import AsyncAPIConsumer
+
+        return AsyncAPIConsumer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

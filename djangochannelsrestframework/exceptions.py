@@ -9,8 +9,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _  # noqa: F401  (DCRF 1.3 exposed it here)
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed as MethodNotAllowed
 
 SERVER_ERROR_MESSAGE = "A server error occurred."
 NOT_FOUND_MESSAGE = "Not found"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from typing import Dict as Dict  # noqa: UP035
+from typing import Optional as Optional
+from typing import Type as Type  # noqa: UP035
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import Serializer as Serializer
 
 from .arguments import NULL_NOT_ALLOWED
 from .consumers import AsyncAPIConsumer, _SettingDefault

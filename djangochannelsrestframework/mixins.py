@@ -12,15 +12,23 @@ The ``perform_*`` hooks are the places to add side effects (set the owner, send 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict as OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
+from typing import Dict as Dict  # noqa: UP035
+from typing import Optional as Optional
+from typing import Tuple as Tuple  # noqa: UP035
+from typing import Union as Union
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import status
+from rest_framework.utils.serializer_helpers import ReturnDict as ReturnDict
+from rest_framework.utils.serializer_helpers import ReturnList as ReturnList
 
 from .consumers import _ANY_REQUEST_ID, _SettingDefault
 from .decorators import action
 from .serializer_plans import serializer_data
+from .settings import api_settings as api_settings
 
 
 class CreateModelMixin:

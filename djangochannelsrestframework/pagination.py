@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any, cast
+from typing import Dict as Dict  # noqa: UP035
+from typing import List as List  # noqa: UP035
+from typing import Optional as Optional
+from typing import Union as Union
 from urllib.parse import parse_qs, urlparse
 
 from django.core.paginator import Page
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination, PageNumberPagination
+from rest_framework.utils.serializer_helpers import ReturnDict as ReturnDict
+from rest_framework.utils.serializer_helpers import ReturnList as ReturnList
 
 from .filters import request_for_message
 from .settings import api_settings

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from typing import Dict as Dict  # noqa: UP035
+from typing import Type as Type  # noqa: UP035
 
+from channels.consumer import AsyncConsumer as AsyncConsumer
 from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
+from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
 
 from .arguments import accepted_kwargs
+from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope
 
 
@@ -269,3 +274,7 @@ def instantiate_permission(permission_class: Any) -> Any:
     """An instance of an entry of ``permission_classes`` (ours, DRF's, or an operator holder), as a
     consumer permission."""
     return as_consumer_permission(permission_class())
+
+
+#: DCRF 1.3's name for :func:`instantiate_permission`, kept for compatibility.
+_ensure_base = instantiate_permission

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
+from typing import Dict as Dict  # noqa: UP035
 
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser

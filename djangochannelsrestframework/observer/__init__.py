@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from typing import Optional as Optional
+from typing import Type as Type  # noqa: UP035
 
 from django.db.models import Model
 from django.dispatch import Signal
 from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import Serializer as Serializer
 
 from .model_observer import ModelObserver
 from .observer import Observer

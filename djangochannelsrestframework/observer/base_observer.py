@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import hashlib as hashlib
 import logging
 import os
 import threading
 import weakref
+from collections import defaultdict as defaultdict
 from collections import deque
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
+from copy import deepcopy as deepcopy
 from typing import Any
+from typing import Dict as Dict  # noqa: UP035
+from typing import Generator as Generator  # noqa: UP035
+from typing import Optional as Optional
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from ..codec import SharedText
+from ..consumers import AsyncAPIConsumer as AsyncAPIConsumer
 from ..layer_resilience import broken_connection, note_layer_failure
 from ..logs import log_delivery, log_publish, log_subscription
 from ..observer_groups import clean_group_name

@@ -1,9 +1,18 @@
 """Binding generic observers to models: each consumer class gets its own :class:`ModelObserver` of
 its model (from ``queryset`` or the serializer's ``Meta.model``), made when the class is created,
-or at the first subscription when the model is only known then."""
+or at the first subscription when the model is only known then.
+
+Group names come from the class's module and name, not from the class object, so that every process
+names them alike.  Two live classes with the same module and name (a class defined in a function
+that runs twice, a module reloaded, two tests with a local ``TestConsumer``) therefore share their
+groups: they share their observer too, or every change would be published to those groups once per
+class and each subscriber would get it twice.
+"""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -41,7 +50,16 @@ class GenericModelObserver:
         return self
 
     def bind_to_model(self, model_cls: type[Model], name: str, many_to_many: bool = False) -> ModelObserver:
-        """A :class:`ModelObserver` of ``model_cls`` with this placeholder's hooks, partitioned by ``name``."""
+        """A :class:`ModelObserver` of ``model_cls`` with this placeholder's hooks, partitioned by
+        ``name``: the live one bound with the same arguments, else a new one."""
+        key = (self, model_cls, name, many_to_many)
+        with _bound_lock:
+            observer = _bound.get(key)
+            if observer is None:
+                observer = _bound[key] = self._new_observer(model_cls, name, many_to_many)
+        return observer
+
+    def _new_observer(self, model_cls: type[Model], name: str, many_to_many: bool) -> ModelObserver:
         observer = ModelObserver(func=self.func, model_cls=model_cls, partition=name, many_to_many=many_to_many)
         observer._group_names_for_signal = self._group_names_for_signal
         observer._group_names_for_consumer = self._group_names_for_consumer
@@ -51,6 +69,13 @@ class GenericModelObserver:
         observer.batch_changes = self.batch_changes
         observer._generic_source = self  # type: ignore[attr-defined]
         return observer
+
+
+#: The live observers :meth:`GenericModelObserver.bind_to_model` made, by its arguments.
+_bound: weakref.WeakValueDictionary[tuple[GenericModelObserver, type[Model], str, bool], ModelObserver] = (
+    weakref.WeakValueDictionary()
+)
+_bound_lock = threading.Lock()
 
 
 def model_of(cls: type) -> type[Model] | None:

@@ -89,20 +89,24 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         observer = self._instance_observer(type(instance))
         with subscribing_for(request_id):
             groups = await observer.subscribe(self, instance=instance)
-        self._subscribe(request_id, groups)
+        self._subscribe(request_id, set(groups))
         return None, status.HTTP_201_CREATED
 
     @action()
     async def unsubscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
         """Stop ``request_id``'s subscription (or, without one, every subscription to the named object)."""
-        key = request_id_key(request_id)
-        if request_id is not None and any(key in ids for ids in self.subscribed_requests.values()):
-            emptied = self._unsubscribe(request_id)
+        if request_id is not None:
+            key = request_id_key(request_id)
+            known = any(key in ids for ids in self.subscribed_requests.values())
+            watched = self._watched_groups()
+            self._unsubscribe(request_id)  # a user's override may return anything: the table tells
+            left = watched - self._watched_groups()
             observer = type(self).handle_instance_change
-            if isinstance(observer, ModelObserver):
+            if left and isinstance(observer, ModelObserver):
                 with subscribing_for(request_id):
-                    await observer.unsubscribe_groups(self, emptied)
-            return None, status.HTTP_204_NO_CONTENT
+                    await observer.unsubscribe_groups(self, sorted(left))
+            if known:
+                return None, status.HTTP_204_NO_CONTENT
         instance = await database_sync_to_async(self._instance_for_unsubscribe)(**kwargs)
         observer = self._instance_observer(type(instance))
         groups = observer.group_names_for_consumer(self, instance=instance)
@@ -120,7 +124,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
         """Send one event to this socket's subscribers of ``group``, if they may still see it."""
-        request_ids = self._requests_for(group)
+        found = self._requests_for(group)  # a user's override may return any iterable, or None
+        request_ids = list(found or ())
         log_instance_delivery(self, action, request_ids)
         await self.deliver_observed_action(action, request_ids, **kwargs)
 

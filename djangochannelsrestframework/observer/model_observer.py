@@ -9,19 +9,33 @@ inside it.  Loading rows costs nothing extra: no ``post_init`` receiver is conne
 from __future__ import annotations
 
 import copy
+import json as json
 import threading
 import warnings
 import weakref
+from collections import defaultdict as defaultdict
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
+from copy import deepcopy as deepcopy
 from enum import Enum
+from functools import partial as partial
 from typing import Any
+from typing import Dict as Dict  # noqa: UP035
+from typing import List as List  # noqa: UP035
+from typing import Optional as Optional
+from typing import Set as Set  # noqa: UP035
+from typing import Type as Type  # noqa: UP035
 from uuid import uuid4
 
+from asgiref.sync import async_to_sync as async_to_sync
+from channels.layers import get_channel_layer as get_channel_layer
 from django.db import connections
+from django.db import transaction as transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_init as post_init
 from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import Serializer as Serializer
 
 from ..serializer_plans import serializer_data
 from .base_observer import BaseObserver, listened_groups, logger, nothing_listened, send_to_groups

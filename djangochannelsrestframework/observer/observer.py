@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy as deepcopy
 from typing import Any
+from typing import Dict as Dict  # noqa: UP035
+from typing import Generator as Generator  # noqa: UP035
+from typing import Optional as Optional
 
+from asgiref.sync import async_to_sync as async_to_sync
+from channels.layers import get_channel_layer as get_channel_layer
 from django.dispatch import Signal
 
 from .base_observer import BaseObserver, send_to_groups

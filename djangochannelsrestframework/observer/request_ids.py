@@ -13,7 +13,12 @@ INSTANCE_SUBSCRIPTIONS = "instance-subscriptions"
 
 
 class ObserverConsumerMixin:
-    """Request-id bookkeeping for consumers with generic observers."""
+    """Request-id bookkeeping for consumers with generic observers.
+
+    ``subscribed_requests`` maps each group to the request ids of this socket that watch it.  The
+    hooks below are DCRF 1.3's, which users override: they are called at the same moments with the
+    same arguments, and what an override returns is not relied on (the table is read afterwards).
+    """
 
     observer_many_to_many_relationships = False
 
@@ -29,25 +34,32 @@ class ObserverConsumerMixin:
         self.subscribed_requests: dict[str, set[Any]] = {} if table is None else table[INSTANCE_SUBSCRIPTIONS]
 
     def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
+        """Record that ``request_id`` watches ``groups`` (called after the socket joined them)."""
         for group in groups:
             self.subscribed_requests.setdefault(group, set()).add(request_id_key(request_id))
 
-    def _unsubscribe(self, request_id: Any) -> list[str]:
-        """Forget ``request_id``; returns the groups nobody on this socket watches any more."""
-        emptied = []
+    def _unsubscribe(self, request_id: Any) -> None:
+        """Forget ``request_id``; the groups nobody on this socket watches any more go through
+        :meth:`_unsubscribe_groups`."""
         key = request_id_key(request_id)
-        for group, request_ids in list(self.subscribed_requests.items()):
+        emptied = []
+        for group, request_ids in self.subscribed_requests.items():
             request_ids.discard(key)
             if not request_ids:
-                del self.subscribed_requests[group]
                 emptied.append(group)
-        return emptied
+        self._unsubscribe_groups(emptied)
 
     def _unsubscribe_groups(self, groups: Iterable[str]) -> None:
+        """Forget every request id that watches ``groups``."""
         for group in groups:
             self.subscribed_requests.pop(group, None)
 
     def _requests_for(self, group: str | None) -> set[Any]:
+        """The request ids watching ``group`` (every request id of the socket when it is empty)."""
         if not group:
             return set().union(*self.subscribed_requests.values())
         return set(self.subscribed_requests.get(group, ()))
+
+    def _watched_groups(self) -> set[str]:
+        """The groups some request id of this socket watches, as the table says now."""
+        return {group for group, request_ids in self.subscribed_requests.items() if request_ids}

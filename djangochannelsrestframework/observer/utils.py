@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+from functools import partial as partial
 from typing import Any
 
 from ..codec import EncodedOnce

@@ -1,0 +1,1 @@
+"""The names DCRF 1.3.0's modules expose, dumped from DCRF itself (see dump.py)."""
