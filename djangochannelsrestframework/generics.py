@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, cast
 
 from asgiref.sync import async_to_sync
@@ -19,6 +20,10 @@ from .converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
+
+#: While ``subscribe_list`` reads its snapshot: the serializers :meth:`GenericAsyncAPIConsumer.get_serializer`
+#: made, so the subscription knows exactly which rows the snapshot showed (see observer/lists.py).
+made_serializers: ContextVar[list[Any] | None] = ContextVar("dcrf_made_serializers", default=None)
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -103,7 +108,11 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         action_kwargs = action_kwargs or {}
         serializer_class = self.get_serializer_class(**action_kwargs)
         kwargs["context"] = self.get_serializer_context(**action_kwargs)
-        return serializer_class(*args, **kwargs)
+        serializer = serializer_class(*args, **kwargs)
+        made = made_serializers.get()
+        if made is not None:
+            made.append(serializer)
+        return serializer
 
     def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
         """The serializer class; override to choose one per action or user."""
