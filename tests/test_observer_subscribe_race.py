@@ -115,9 +115,9 @@ class Copy:
         return [self.rows[key] for key in sorted(self.rows)]
 
 
-async def settle(ws: Any, copy: Copy, request_id: Any, params: dict[str, Any], wait: float = 30) -> list[Any]:
-    """Apply events to ``copy`` until they stop, then compare it with a fresh ``list``; returns
-    ``[copy, list]`` once they are equal, or as they are when ``wait`` seconds passed."""
+async def settle(ws: Any, copies: dict[Any, Copy], params: dict[str, Any], wait: float = 30) -> list[Any]:
+    """Apply events to ``copies`` (per request id) until they stop, then compare each with a fresh
+    ``list``; returns ``[copies' rows, list]`` once they are equal, or as they are after ``wait`` s."""
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         while True:  # quiet for a second: the events of the last commits have arrived
@@ -125,14 +125,13 @@ async def settle(ws: Any, copy: Copy, request_id: Any, params: dict[str, Any], w
                 message = await receive(ws, 1.0)
             except asyncio.TimeoutError:
                 break
-            assert message["request_id"] == request_id, message
-            copy.apply(message)
+            copies[message["request_id"]].apply(message)
         await ws.send(json.dumps({"action": "list", "request_id": "fresh", **params}))
         while (message := await receive(ws))["request_id"] != "fresh":
-            assert message["request_id"] == request_id, message
-            copy.apply(message)
-        if copy.listed() == message["data"] or asyncio.get_running_loop().time() > deadline:
-            return [copy.listed(), message["data"]]
+            copies[message["request_id"]].apply(message)
+        rows = [copy.listed() for copy in copies.values()]
+        if all(listed == message["data"] for listed in rows) or asyncio.get_running_loop().time() > deadline:
+            return [rows, message["data"]]
 
 
 async def test_changes_committed_around_the_snapshot_reach_the_subscriber(servers, write):
@@ -169,7 +168,7 @@ async def test_changes_committed_around_the_snapshot_reach_the_subscriber(server
         ]
         with pytest.raises(asyncio.TimeoutError):
             await receive(paused, 0.5)
-        assert await settle(other, Copy([kept, old]), "b", params) == [[kept, new]] * 2
+        assert await settle(other, {"b": Copy([kept, old])}, params) == [[[kept, new]], [kept, new]]
     await control.aclose()
 
 
@@ -178,35 +177,51 @@ CHURN_SECONDS = 6.0
 
 
 async def resubscribe_until(url: str, params: dict[str, Any], stop: asyncio.Event, seed: int) -> list[Any]:
-    """One socket subscribes to a filtered list, keeps it for a moment, unsubscribes and subscribes
-    again (same ``request_id``), until ``stop``; its last copy is then compared with a fresh ``list``.
-    ``delay`` (a test hook of the server's ``list``) widens the snapshot at random."""
+    """One socket subscribes to a filtered list under request ids taken at random from a few, keeps
+    a copy per subscription, unsubscribes one now and then and subscribes it again, until ``stop``;
+    every copy it holds then is compared with a fresh ``list`` (see :func:`settle`).  ``delay`` (a
+    test hook of the server's ``list``) widens the snapshot at random."""
     chance = random.Random(seed)
+    copies: dict[Any, Copy] = {}
+
+    async def until(action: str, request_id: int) -> dict[str, Any]:
+        while (message := await receive(ws, 30))["action"] != action:
+            copies[message["request_id"]].apply(message)  # only events of live subscriptions
+        assert message["request_id"] == request_id, message
+        return message
+
     async with websockets.connect(url, max_size=None) as ws:
-        while True:
-            delay = chance.choice((0, 0, 0.02, 0.1, 0.3))
-            await ws.send(json.dumps({"action": "subscribe_list", "request_id": 1, "delay": delay, **params}))
-            message = await receive(ws, 30)
-            assert message["action"] == "subscribe_list" and message["response_status"] == 200, message
-            copy = Copy(message["data"])
-            until = asyncio.get_running_loop().time() + chance.uniform(0.05, 0.6)
-            while not stop.is_set() and (left := until - asyncio.get_running_loop().time()) > 0:
+        while not stop.is_set():
+            if len(copies) < 2 or (len(copies) < 6 and chance.random() < 0.6):
+                request_id = chance.choice([n for n in range(8) if n not in copies])
+                delay = chance.choice((0, 0.02, 0.1, 0.3))
+                await ws.send(
+                    json.dumps({"action": "subscribe_list", "request_id": request_id, "delay": delay, **params})
+                )
+                message = await until("subscribe_list", request_id)
+                assert message["response_status"] == 200, message
+                copies[request_id] = Copy(message["data"])
+            else:
+                request_id = chance.choice(list(copies))
+                await ws.send(json.dumps({"action": "unsubscribe_list", "request_id": request_id}))
+                assert await until("unsubscribe_list", request_id) == reply(
+                    "unsubscribe_list", None, status=204, request_id=request_id
+                )
+                del copies[request_id]
+            end = asyncio.get_running_loop().time() + chance.uniform(0.02, 0.4)
+            while (left := end - asyncio.get_running_loop().time()) > 0:
                 try:
-                    copy.apply(await receive(ws, left))
+                    message = await receive(ws, left)
                 except asyncio.TimeoutError:
                     break
-            if stop.is_set():
-                return await settle(ws, copy, 1, params)
-            await ws.send(json.dumps({"action": "unsubscribe_list", "request_id": 1}))
-            while (message := await receive(ws, 30))["action"] != "unsubscribe_list":
-                assert message["request_id"] == 1, message  # the old subscription's last events
-            assert message == reply("unsubscribe_list", None, status=204, request_id=1)
+                copies[message["request_id"]].apply(message)
+        return await settle(ws, copies, params)
 
 
 async def test_a_list_resubscribed_during_writes_ends_equal_to_a_fresh_list(servers):
-    """Four sockets on two servers re-subscribe a filtered list in a loop while two writer
-    processes create, update (in and out of the filter) and delete rows; once the writers stop,
-    each socket's copy equals a fresh ``list``."""
+    """Four sockets on two servers subscribe a filtered list, unsubscribe and subscribe it again in a
+    loop while two writer processes create, update (in and out of the filter) and delete rows; once
+    the writers stop, every copy the sockets hold equals a fresh ``list``."""
     require("Redis", "PostgreSQL")
     seed = random.randrange(10**9)
     prefix = f"churn-{uuid.uuid4().hex[:8]}-"
@@ -228,5 +243,6 @@ async def test_a_list_resubscribed_during_writes_ends_equal_to_a_fresh_list(serv
         for writer in writers:
             if writer.poll() is None:
                 writer.kill()
-    for number, (copy, fresh) in enumerate(results):
-        assert copy == fresh, f"socket {number} (seed {seed}): {len(copy)} rows kept, {len(fresh)} listed"
+    for number, (copies, fresh) in enumerate(results):
+        for copy in copies:
+            assert copy == fresh, f"socket {number} (seed {seed}): {len(copy)} rows kept, {len(fresh)} listed"
