@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, cast
 from typing import Dict as Dict  # noqa: UP035
 from typing import Optional as Optional
@@ -23,6 +24,10 @@ from .converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
+
+#: While ``subscribe_list`` reads its snapshot: the serializers :meth:`GenericAsyncAPIConsumer.get_serializer`
+#: made, so the subscription knows exactly which rows the snapshot showed (see observer/lists.py).
+made_serializers: ContextVar[list[Any] | None] = ContextVar("dcrf_made_serializers", default=None)
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -107,7 +112,11 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
         action_kwargs = action_kwargs or {}
         serializer_class = self.get_serializer_class(**action_kwargs)
         kwargs["context"] = self.get_serializer_context(**action_kwargs)
-        return serializer_class(*args, **kwargs)
+        serializer = serializer_class(*args, **kwargs)
+        made = made_serializers.get()
+        if made is not None:
+            made.append(serializer)
+        return serializer
 
     def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]:
         """The serializer class; override to choose one per action or user."""

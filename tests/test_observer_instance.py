@@ -7,6 +7,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
+from djangochannelsrestframework import permissions
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 from djangochannelsrestframework.testing import WebsocketClient
 from tests.app.models import Board, Item
 from tests.envelope import connect, reply
@@ -15,6 +18,7 @@ from tests.observer_consumers import (
     GuardedItemConsumer,
     ItemByNameConsumer,
     ItemInstanceConsumer,
+    ItemSerializer,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,3 +204,56 @@ async def test_many_to_many_change_from_the_other_side_is_an_update():
         "update", {"id": board.pk, "name": "b", "members": []}, request_id=1
     )
     await communicator.disconnect()
+
+
+class NonNegativeItemConsumer(ObserverModelInstanceMixin, GenericAsyncAPIConsumer):
+    """Items with a value of 0 or more: the queryset filters, so every socket shares one outcome."""
+
+    queryset = Item.objects.filter(value__gte=0)
+    serializer_class = ItemSerializer
+    permission_classes = (permissions.AllowAny,)
+
+
+@pytest.mark.parametrize("consumer_class", [NonNegativeItemConsumer, GuardedItemConsumer])
+async def test_the_delete_of_an_object_that_left_the_subscribers_sight_is_not_sent(consumer_class):
+    """Filtered out of ``get_queryset`` (NonNegativeItemConsumer) or denied by an object permission
+    (GuardedItemConsumer): its update sent nothing, and neither does its deletion."""
+    item = await run(lambda: Item.objects.create(name="a"))
+    async with WebsocketClient(consumer_class) as client:
+        await client.call("subscribe_instance", pk=item.pk)
+        await save(item, value=-5)
+        await client.assert_nothing_pending()  # the update was handled (a row gone by then would not count)
+        await run(item.delete)
+        await client.assert_nothing_pending()
+
+
+async def test_an_object_back_in_sight_sends_its_delete_again():
+    item = await run(lambda: Item.objects.create(name="a"))
+    pk = item.pk
+    async with WebsocketClient(NonNegativeItemConsumer) as client:
+        await client.call("subscribe_instance", pk=pk)
+        await save(item, value=-5)
+        await save(item, value=2)
+        assert await client.event(action="update") == reply("update", {"id": pk, "name": "a", "value": 2}, request_id=1)
+        await run(item.delete)
+        assert await client.event(action="delete") == reply("delete", {"pk": pk}, status=204, request_id=1)
+        await client.assert_nothing_pending()
+
+
+async def test_a_subscription_after_the_object_came_back_gets_its_delete():
+    """Subscribing again proves the object visible: its delete is sent although the last change
+    this socket saw had hidden it (and, reaching this socket before it subscribed, sent nothing)."""
+    item = await run(lambda: Item.objects.create(name="a"))
+    pk = item.pk
+    async with WebsocketClient(NonNegativeItemConsumer) as client:
+        await client.call("subscribe_instance", pk=pk)
+        await save(item, value=-5)
+        await client.assert_nothing_pending()
+        await run(lambda: Item.objects.filter(pk=pk).update(value=1))  # no event
+        await client.call("subscribe_instance", pk=pk)
+        await run(lambda: Item.objects.get(pk=pk).delete())
+        assert [await client.event(action="delete") for _ in range(2)] == [
+            reply("delete", {"pk": pk}, status=204, request_id=1),
+            reply("delete", {"pk": pk}, status=204, request_id=2),
+        ]
+        await client.assert_nothing_pending()

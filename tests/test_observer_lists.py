@@ -12,6 +12,8 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from djangochannelsrestframework.decorators import action
+from djangochannelsrestframework.mixins import PaginatedModelListMixin
 from djangochannelsrestframework.observer.delivery import registry
 from tests.app.models import Item
 from tests.envelope import connect, reply
@@ -395,4 +397,77 @@ async def test_a_streamed_list_snapshots_its_first_page():
     assert snapshot == reply("subscribe_list", page, request_id=1)
     await run(lambda: save(3, value=30))
     assert await communicator.receive_json_from() == reply("update", item(3, "s2", 30), request_id=1)
+    await communicator.disconnect()
+
+
+# -- changes committed while the snapshot is read ------------------------------------------------
+
+
+class WritesAroundItsRead:
+    """A ``list`` during which another writer commits: ``brief`` is created just before the rows
+    are read, deleted just after they were serialized (run in the list's own thread, the commits
+    are as real as another process's)."""
+
+    def around(self, read: Any) -> Any:
+        brief = Item.objects.create(name="brief", value=1)
+        try:
+            return read()
+        finally:
+            brief.delete()
+
+
+class WritingItemList(WritesAroundItsRead, ItemListConsumer):
+    def list(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.around(lambda: ItemListConsumer.list.__wrapped__(self, **kwargs))
+
+
+WritingItemList.list = action()(WritingItemList.list)  # type: ignore[method-assign]
+
+
+class WritingPagedItemList(WritesAroundItsRead, PagedItemListConsumer):
+    def list(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.around(lambda: PaginatedModelListMixin.list.__wrapped__(self, **kwargs))
+
+
+WritingPagedItemList.list = action()(WritingPagedItemList.list)  # type: ignore[method-assign]
+
+
+class ValuesItemList(ItemListConsumer):
+    """A ``list`` that builds its rows without ``get_serializer``: the snapshot's rows are taken to
+    be those matching before and after it."""
+
+    @action()
+    def list(self, **kwargs: Any) -> Any:
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
+        if not Item.objects.filter(name="late").exists():
+            Item.objects.create(name="late", value=1)  # committed while the list is read
+        return list(queryset.values("id", "name", "value")), 200
+
+
+@pytest.mark.parametrize("consumer_class", [WritingItemList, WritingPagedItemList])
+async def test_a_row_created_and_deleted_while_the_snapshot_is_read_gets_its_delete(consumer_class):
+    """The snapshot shows ``brief`` (created before its read); the subscription knows it, so its
+    deletion (committed before the reply) is sent after the reply."""
+    await run(lambda: Item.objects.create(name="kept", value=1))
+    communicator = await connect(consumer_class)
+    snapshot = await subscribe(communicator, **({"limit": 5} if consumer_class is WritingPagedItemList else {}))
+    rows = [item(1, "kept", 1), item(2, "brief", 1)]
+    if consumer_class is WritingPagedItemList:
+        assert snapshot["data"]["results"] == rows
+    else:
+        assert snapshot == reply("subscribe_list", rows, request_id=1)
+    assert await communicator.receive_json_from() == reply("delete", {"pk": 2}, status=204, request_id=1)
+    await nothing_more(communicator)
+    await communicator.disconnect()
+
+
+async def test_a_list_without_get_serializer_knows_the_rows_matching_after_its_read():
+    """``late``, committed while the list is read, is in the snapshot and known: its create event
+    (committed before the reply) is a redundant ``update``, its deletion a ``delete``."""
+    communicator = await connect(ValuesItemList)
+    assert await subscribe(communicator) == reply("subscribe_list", [item(1, "late", 1)], request_id=1)
+    assert await communicator.receive_json_from() == reply("update", item(1, "late", 1), request_id=1)
+    await run(lambda: Item.objects.filter(name="late").get().delete())
+    assert await communicator.receive_json_from() == reply("delete", {"pk": 1}, status=204, request_id=1)
+    await nothing_more(communicator)
     await communicator.disconnect()

@@ -26,7 +26,7 @@ from ..logs import log_instance_delivery, subscribing_for
 from ..mixins import RetrieveModelMixin
 from ..serializer_plans import serializer_data
 from .binding import GenericModelObserver, bind_generic_observers, model_of
-from .model_observer import ModelObserver
+from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin
 from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
 from .utils import request_id_key, request_id_of
@@ -90,6 +90,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         with subscribing_for(request_id):
             groups = await observer.subscribe(self, instance=instance)
         self._subscribe(request_id, set(groups))
+        hidden = self.__dict__.get("_hidden_instances")
+        if hidden:
+            hidden.discard(json_pk(instance.pk))  # it was just found visible
         return None, status.HTTP_201_CREATED
 
     @action()
@@ -127,7 +130,10 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         found = self._requests_for(group)  # a user's override may return any iterable, or None
         request_ids = list(found or ())
         log_instance_delivery(self, action, request_ids)
-        await self.deliver_observed_action(action, request_ids, **kwargs)
+        hidden: set[Any] | None = self.__dict__.get("_hidden_instances")
+        if hidden is None:
+            hidden = self.__dict__["_hidden_instances"] = set()
+        await self._deliver_observed(action, request_ids, kwargs, hidden)
 
     async def deliver_observed_action(self, action: str, request_ids: Iterable[Any], **kwargs: Any) -> None:
         """Send one event to ``request_ids`` (keys of the request-id table) if this socket may still see it.
@@ -135,6 +141,13 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         An object that is gone, or that this socket's permissions or ``get_queryset`` no longer let it
         see, sends nothing: never an error frame for a change (a delete event follows a deletion).
         """
+        await self._deliver_observed(action, request_ids, kwargs, None)
+
+    async def _deliver_observed(
+        self, action: str, request_ids: Iterable[Any], kwargs: dict[str, Any], hidden: set[Any] | None
+    ) -> None:
+        """:meth:`deliver_observed_action`; with ``hidden`` (the primary keys this socket last found
+        it may not see), an object's ``delete`` is not sent after a change took it out of sight."""
         if not request_ids:
             return
         try:
@@ -143,17 +156,45 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             return
         pk = kwargs.get("pk")
         if action == "delete":
+            if hidden is not None and pk in hidden:
+                hidden.discard(pk)
+                return
             data: Any = {"pk": pk}
             text = encode_payload(data)
             for key in request_ids:
                 await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))  # type: ignore[attr-defined]
             return
         outcome = await self._observed_outcome(pk, action)
+        if hidden is not None:
+            await self._note_visibility(hidden, pk, outcome)
         if outcome.kind != InstanceOutcome.DATA:
             # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
             return
         for key in request_ids:
             await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))  # type: ignore[attr-defined]
+
+    async def _note_visibility(self, hidden: set[Any], pk: Any, outcome: InstanceOutcome) -> None:
+        """Keep ``hidden`` up to date with what a change showed: an object this socket may not see
+        (denied, or filtered out while it still exists) is hidden until a change shows it again."""
+        if outcome.kind == InstanceOutcome.DATA:
+            hidden.discard(pk)
+        elif outcome.kind == InstanceOutcome.DENIED or await self._instance_exists(pk):
+            hidden.add(pk)
+
+    async def _instance_exists(self, pk: Any) -> bool:
+        """Whether the object is still in the table (unfiltered): once per event for every socket of
+        the process, and only for an event whose object a subscriber could not read."""
+        model = getattr(type(self).handle_instance_change, "model_cls", None)
+        if model is None:
+            return False
+
+        async def exists() -> bool:
+            return await database_sync_to_async(model._base_manager.filter(pk=pk).exists)()  # type: ignore[no-any-return]
+
+        event = current_event.get()
+        if event is None:
+            return await exists()
+        return await shared_result((event, "exists", model), exists)
 
     async def _observed_outcome(self, pk: Any, action: str) -> InstanceOutcome:
         """What this socket's subscribers get for an event: computed here, or shared with the other

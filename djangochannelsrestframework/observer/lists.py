@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from .. import codec
 from ..decorators import action
+from ..generics import made_serializers
 from ..mixins import ListModelMixin
 from ..serializer_plans import serializer_data
 from .base_observer import logger
@@ -122,6 +123,29 @@ def _request_key(request_id: Any) -> str:
     return codec.dumps(request_id)
 
 
+def _rows_shown(serializers: list[Any]) -> frozenset[Any] | None:
+    """The primary keys of the model instances ``serializers`` (made by ``list``) serialized;
+    ``None`` when there were none, or one serialized something else or was never evaluated."""
+    if not serializers:
+        return None
+    shown: set[Any] = set()
+    for serializer in serializers:
+        instance = getattr(serializer, "instance", None)
+        items: Any
+        if isinstance(instance, Model):
+            items = (instance,)
+        elif isinstance(instance, QuerySet):
+            items = instance._result_cache  # None if the serializer never read it
+        elif isinstance(instance, Sequence) and not isinstance(instance, (str, bytes)):
+            items = instance  # a page
+        else:
+            return None
+        if items is None or not all(isinstance(item, Model) for item in items):
+            return None
+        shown.update(json_pk(item.pk) for item in items)
+    return frozenset(shown)
+
+
 def _params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -177,17 +201,30 @@ class ListSubscriptionMixin(ListModelMixin):
         groups = observer.group_names_for_consumer(self)
         cohort = (type(self), _params_key(params), self.get_list_cohort_context(**params))
         subscription = ListSubscription(self, request_id, params, cohort, groups)
-        for group in groups:
-            await self.add_group(group)  # type: ignore[attr-defined]
+        # Registered and in its groups (the layer delivers them to this process) before anything is
+        # read: every change committed after the reads below reaches it.  Its events wait for this
+        # handler to end (one handler at a time per socket), so they apply after the snapshot.
         self.list_subscriptions[key] = subscription
         try:
-            # Rows first, snapshot second: a change committed in between is sent as an event too.
+            for group in groups:
+                await self.add_group(group)  # type: ignore[attr-defined]
             known = await database_sync_to_async(self._list_rows_now)(params)
-            data, status_code = await self._list_snapshot(request_id, params)
+            made: list[Any] = []
+            token = made_serializers.set(made)
+            try:
+                data, status_code = await self._list_snapshot(request_id, params)
+            finally:
+                made_serializers.reset(token)
+            shown = _rows_shown(made)
+            if shown is None:
+                # A list that serialized no model instances: the rows it showed are unknown, so
+                # take every row matching now as well (see "Subscribing" in docs/live_lists.rst).
+                shown = await database_sync_to_async(self._list_rows_now)(params)
         except BaseException:
             await self._drop_list_subscription(key)
             raise
-        subscription.known = self._shared_known(subscription, known)
+        # Every row the client got is known, so its later deletion or change out of the list is sent.
+        subscription.known = self._shared_known(subscription, known if shown <= known else known | shown)
         for group in groups:
             registry.add(group, subscription)
         return data, status_code
