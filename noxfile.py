@@ -66,7 +66,9 @@ CORNERS: dict[str, list[str]] = {
     ],
     "django4.2-newest": ["Django~=4.2.0", "channels~=4.3.0", "djangorestframework~=3.16.0"],
     "django5.2-channels4.1": ["Django~=5.2.0", "channels==4.1.0", "djangorestframework==3.16.0"],
-    "newest": [],
+    "newest": ["redis>=8"],
+    # redis-py 7 is what most channels_redis projects still run; 8 changed the socket timeout (dcrf.W004).
+    "newest-redis7": ["redis>=7,<8"],
 }
 
 
