@@ -187,3 +187,17 @@ async def test_events_are_sent_after_commit_once_per_change() -> None:
     await sync_to_async(rolled_back)()
     assert await communicator.receive_nothing()
     await communicator.disconnect()
+
+
+async def test_an_instance_serving_one_socket_after_another_forgets_the_last_sockets_subscriptions() -> None:
+    # DCRF-style routing may pass one consumer instance (``SubscribeItemConsumer()``) for every connection.
+    consumer = SubscribeItemConsumer()
+    for request_id in ("first", "second"):
+        communicator = WebsocketCommunicator(consumer, "/ws/")
+        assert (await communicator.connect())[0]
+        await communicator.send_json_to({"action": "subscribe", "data": {"action": "create"}, "request_id": request_id})
+        assert await communicator.receive_json_from() == reply("subscribe", {"action": "create"}, request_id=request_id)
+        item = await Item.objects.acreate(name=request_id, value=1)
+        assert await communicator.receive_json_from() == reply("create", row(item), request_id=request_id)
+        assert await communicator.receive_nothing()
+        await communicator.disconnect()

@@ -65,6 +65,10 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     handle_instance_change: Any = GenericModelObserver(_instance_change).groups(_instance_groups)
 
+    def _start_connection(self) -> None:
+        super()._start_connection()  # type: ignore[misc]
+        self.__dict__.pop("_hidden_instances", None)  # objects an earlier connection could not see
+
     def _instance_observer(self, model: type[Model]) -> ModelObserver:
         # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
         observer = next(

@@ -82,6 +82,11 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
         self.event_subscriptions: dict[tuple[str, str], set[Any]] = {}
         self._last_event: tuple[Any, set[Any]] = (None, set())
 
+    def _start_connection(self) -> None:
+        super()._start_connection()
+        self.event_subscriptions.clear()  # an instance routed as DCRF allows serves one socket after another
+        self._last_event = (None, set())
+
     def get_subscription_event_actions(self) -> Iterable[str]:
         """The event kinds a client may subscribe to."""
         return EVENT_ACTIONS
