@@ -102,6 +102,10 @@ class _StreamSession:
         self.task: asyncio.Task[None] | None = None
         #: Frames (payload text, request_id) that arrived before the consumer answered the handshake.
         self.held: list[tuple[str, Any]] = []
+        #: Set when the consumer let ``stream_accept_timeout`` pass without answering: frames get a 404.
+        self.gave_up = False
+        self._give_up_timer: asyncio.TimerHandle | None = None
+        self._refusing: asyncio.Task[None] | None = None
         self._told_disconnect = False
         self._closing_stream: asyncio.Task[None] | None = None
 
@@ -109,6 +113,28 @@ class _StreamSession:
         self.inbox.put_nowait(connect)
         self.task = asyncio.ensure_future(self.stream.app(dict(scope), self.inbox.get, self.send))
         self.task.add_done_callback(self._ended)
+
+    def hold(self, text: str, request_id: Any) -> None:
+        """Keep a frame until the consumer accepts; the first one starts the ``stream_accept_timeout`` clock."""
+        self.held.append((text, request_id))
+        timeout = self.demultiplexer.stream_accept_timeout
+        if self._give_up_timer is None and timeout is not None:
+            self._give_up_timer = asyncio.get_running_loop().call_later(timeout, self._give_up)
+
+    def _give_up(self) -> None:
+        if self.state is not _State.CONNECTING or self.demultiplexer.closing:
+            return
+        self.gave_up = True
+        held, self.held = self.held, []
+        detail = self.not_accepted_detail()
+        self._refusing = asyncio.ensure_future(self.demultiplexer.refuse_held(self.stream, held, detail))
+
+    def not_accepted_detail(self) -> str:
+        return f"Stream {self.stream.name!r} has not accepted the connection."
+
+    def _stop_clock(self) -> None:
+        if self._give_up_timer is not None:
+            self._give_up_timer.cancel()
 
     def tell_disconnect(self, message: Message) -> bool:
         """Pass a ``websocket.disconnect`` to the consumer, once; whether it was passed now."""
@@ -132,6 +158,7 @@ class _StreamSession:
                 for text, _ in self.held:  # before any later frame: the consumer reads its inbox in order
                     self.inbox.put_nowait({"type": "websocket.receive", "text": text})
                 self.held.clear()
+                self._stop_clock()
                 await self.demultiplexer.websocket_accept(message, self.stream.name)
         elif kind == "websocket.close":
             await self.close(message)
@@ -141,6 +168,7 @@ class _StreamSession:
         if self.state is _State.CLOSED:
             return
         self.state = _State.CLOSED
+        self._stop_clock()
         code = message.get("code")
         self.tell_disconnect({"type": "websocket.disconnect", "code": code if code is not None else 1000})
         await self.demultiplexer.websocket_close(message, self.stream.name)
@@ -174,6 +202,9 @@ class AsyncJsonWebsocketDemultiplexer:
     applications: Mapping[str, Any] = {}
     #: Seconds :meth:`disconnect` waits for the streams' consumers to finish before they are cancelled.
     application_close_timeout: float = 5
+    #: Seconds a frame for a stream whose consumer has not accepted yet waits for it; then it, and
+    #: every later frame until the consumer accepts, gets a 404 (``None``: wait as long as it takes).
+    stream_accept_timeout: float | None = 5
     #: Accept the socket once every stream's consumer accepted (and close it when one refuses), instead
     #: of when the first accepts as channelsmultiplexer does.
     wait_for_all_streams: bool = False
@@ -390,12 +421,14 @@ class AsyncJsonWebsocketDemultiplexer:
             if stream_name not in self.applications_accepting_frames:
                 if session.state is _State.CONNECTING and not self.closing:
                     # Its consumer has not answered yet: the frame waits for the accept (or gets a 404).
+                    if session.gave_up:
+                        raise NotFound(session.not_accepted_detail())
                     if len(session.held) >= MAX_HELD_FRAMES:
                         raise StreamNotReady(
                             f"Stream {stream_name!r} has not accepted the connection yet; "
                             f"at most {MAX_HELD_FRAMES} frames wait for it."
                         )
-                    session.held.append((codec.dumps(payload), request_id))
+                    session.hold(codec.dumps(payload), request_id)
                     return
                 if session.state is _State.OPEN:
                     raise NotFound(f"Stream {stream_name!r} is not accepting frames.")
@@ -405,12 +438,13 @@ class AsyncJsonWebsocketDemultiplexer:
             return
         session.inbox.put_nowait({"type": "websocket.receive", "text": codec.dumps(payload)})
 
-    async def refuse_held(self, stream: Stream, held: list[tuple[str, Any]]) -> None:
-        """Answer the frames held for a stream whose consumer closed before accepting them."""
+    async def refuse_held(self, stream: Stream, held: list[tuple[str, Any]], detail: str | None = None) -> None:
+        """Answer the frames held for a stream whose consumer closed (or never answered) before accepting them."""
         for _, request_id in held:
             if self.closing:
                 return
-            await self.handle_exception(NotFound(f"Stream {stream.name!r} is closed."), stream.name, request_id)
+            refusal = NotFound(detail or f"Stream {stream.name!r} is closed.")
+            await self.handle_exception(refusal, stream.name, request_id)
 
     async def handle_exception(self, exc: Exception, stream: str | None, request_id: Any) -> None:
         """Reply to a frame that could not be routed, inside its stream's envelope when it named a known one."""

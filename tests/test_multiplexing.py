@@ -204,6 +204,26 @@ async def test_frames_held_for_a_stream_that_then_refuses_get_a_404_each() -> No
     await communicator.disconnect()
 
 
+async def test_frames_for_a_stream_that_never_answers_get_a_404_after_the_accept_timeout() -> None:
+    class Impatient(AsyncJsonWebsocketDemultiplexer):
+        stream_accept_timeout = 0.2
+
+    communicator = await opened(Impatient.as_asgi(echo=EchoConsumer.as_asgi(), silent=SilentConsumer.as_asgi()))
+    await communicator.send_json_to(framed("silent", {"action": "list", "request_id": "early"}))
+    not_accepted = ["Stream 'silent' has not accepted the connection."]
+    assert await communicator.receive_json_from(timeout=2) == framed(
+        "silent", reply(None, status=404, errors=not_accepted, request_id="early")
+    )
+    # Later frames are answered at once, and the other stream still serves the socket.
+    assert await ask(communicator, "silent", {"action": "list", "request_id": "late"}) == framed(
+        "silent", reply(None, status=404, errors=not_accepted, request_id="late")
+    )
+    assert await ask(communicator, "echo", {"action": "echo", "text": "hi"}) == framed(
+        "echo", reply("echo", {"text": "hi", "channel": True})
+    )
+    await communicator.disconnect()
+
+
 async def test_too_many_frames_for_a_stream_that_never_answers_get_a_429() -> None:
     communicator = await opened(with_silent)
     for n in range(MAX_HELD_FRAMES):
