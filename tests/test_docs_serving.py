@@ -4,6 +4,7 @@ and accepts one that names an allowed host; ObserverModelInstanceMixin brings ``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,12 +59,26 @@ OVERSIZED = {
 }
 
 
+def daphne_limits_messages() -> bool:
+    """Whether the installed Daphne refuses large messages itself (``websocket_max_message_size``, 4.2)."""
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("daphne").split(".")[:2])
+    return (major, minor) >= (4, 2)
+
+
 async def test_a_frame_over_the_servers_limit_ends_the_connection_as_the_settings_page_says(
     server_url: str, request: pytest.FixtureRequest
 ) -> None:
-    size, close_code = OVERSIZED[request.node.callspec.params["server_url"]]
+    server = request.node.callspec.params["server_url"]
+    size, close_code = OVERSIZED[server]
     async with websockets.connect(server_url, origin="http://127.0.0.1", max_size=None) as client:
         await client.send("x" * size)
+        if server.startswith("daphne") and not daphne_limits_messages():
+            # Daphne before 4.2 has no limit of its own: the frame reaches the consumer, which refuses it.
+            too_large = ["Message is too large; the limit is 256000 characters."]
+            assert json.loads(await client.recv()) == reply(None, errors=too_large, status=413)
+            return
         with pytest.raises(ConnectionClosed) as closed:
             await client.recv()
     received = closed.value.rcvd

@@ -4,6 +4,7 @@ of its dependencies, but ``channels.testing``'s package ``__init__`` still impor
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,8 @@ from pathlib import Path
 import djangochannelsrestframework
 
 PACKAGE = Path(djangochannelsrestframework.__file__).parent
+#: The folder holding ``tests`` (the checkout, or nox's copy of the suite beside an installed package).
+SUITE = Path(__file__).resolve().parent.parent
 
 
 def helper_modules() -> list[str]:
@@ -49,13 +52,14 @@ def test_the_testing_modules_import_and_connect_without_daphne():
         print(asyncio.run(main()))
         """
     )
+    python_path = os.pathsep.join(dict.fromkeys([str(SUITE), str(PACKAGE.parent)]))
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=PACKAGE.parent,
-        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(PACKAGE.parent)},
+        cwd=SUITE,
+        env={"DJANGO_SETTINGS_MODULE": "tests.settings", "PATH": "/usr/bin:/bin", "PYTHONPATH": python_path},
         check=False,
     )
     assert result.returncode == 0, result.stderr
