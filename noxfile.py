@@ -163,9 +163,9 @@ def tests(session: nox.Session, corner: str) -> None:
     session.install(f"{PACKAGE}[test] @ {artefact.as_uri()}", *CORNERS[corner])
     show_versions(session)
     suite = copy_suite(session)
+    selection = corner_selection(suite, corner)  # before chdir: ``suite`` may be a relative path
     session.chdir(suite)
     env = {"DCRF_EXPECT_INSTALLED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    selection = corner_selection(suite, corner)
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *selection, *session.posargs, env=env)
 
 
