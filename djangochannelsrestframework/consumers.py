@@ -46,9 +46,17 @@ from rest_framework.permissions import OR as OR
 from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
 from rest_framework.response import Response as Response
 
-from . import codec, memory, throttling
-from .arguments import action_plan, bind_arguments
-from .cancellation import cancellable
+from . import codec, throttling
+from ._engine import memory
+from ._engine.arguments import action_plan, bind_arguments
+from ._engine.cancellation import cancellable
+from ._engine.handler_lock import HandlerLock
+from ._engine.housekeeping import DEFAULT_INTERVAL, housekeeping
+from ._engine.layer_resilience import note_layer_failure, resilient_receive
+from ._engine.logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
+from ._engine.observer_groups import is_observer_group
+from ._engine.send_guard import guarded_send
+from ._engine.user_recheck import recheck_user
 from .decorators import lookup_key
 from .exceptions import (
     NO_CHANNEL_LAYER_MESSAGE,
@@ -61,20 +69,13 @@ from .exceptions import (
     TooManySubscriptions,
     errors_for_exception,
 )
-from .handler_lock import HandlerLock
-from .housekeeping import DEFAULT_INTERVAL, housekeeping
-from .layer_resilience import note_layer_failure, resilient_receive
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, ConnectionLimitReached, Slot, acquire, release, user_key
-from .logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
-from .observer_groups import is_observer_group
 from .permissions import AllowAny, call_permission, instantiate_permission
 from .permissions import BasePermission as BasePermission
 from .permissions import WrappedDRFPermission as WrappedDRFPermission
 from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope as request_from_scope
-from .send_guard import guarded_send
 from .settings import api_settings
-from .user_recheck import recheck_user
 
 logger = logging.getLogger("djangochannelsrestframework")
 

@@ -21,7 +21,7 @@ from django.conf import settings as settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.exceptions import ValidationError
 
-from .arguments import method_parameters
+from ._engine.arguments import method_parameters
 
 if TYPE_CHECKING:
     from .consumers import AsyncAPIConsumer as AsyncAPIConsumer

@@ -18,9 +18,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 from rest_framework.serializers import Serializer as Serializer
 
-from .arguments import NULL_NOT_ALLOWED
+from ._engine.arguments import NULL_NOT_ALLOWED
+from ._engine.converters import lookup_converter
 from .consumers import AsyncAPIConsumer, _SettingDefault
-from .converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope

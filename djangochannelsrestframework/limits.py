@@ -101,7 +101,7 @@ def _make_counter(choice: str) -> ConnectionCounter:
         return _process_counter
     if choice in ("auto", "redis"):
         try:
-            from .redis_connection_counter import RedisConnectionCounter, redis_layer_config
+            from ._engine.redis_connection_counter import RedisConnectionCounter, redis_layer_config
         except ImportError:  # no redis-py, so no channels_redis layer either
             config = None
         else:

@@ -25,9 +25,9 @@ from rest_framework import status
 from rest_framework.utils.serializer_helpers import ReturnDict as ReturnDict
 from rest_framework.utils.serializer_helpers import ReturnList as ReturnList
 
+from ._engine.serializer_plans import serializer_data
 from .consumers import _ANY_REQUEST_ID, _SettingDefault
 from .decorators import action
-from .serializer_plans import serializer_data
 from .settings import api_settings as api_settings
 
 

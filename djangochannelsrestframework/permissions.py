@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
 
-from .arguments import accepted_kwargs
+from ._engine.arguments import accepted_kwargs
 from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope
 

@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # Seconds one frame may wait for a client that stopped reading before its socket is closed (4408).
     "SEND_TIMEOUT": 30.0,
     # After many connections close, collect and give the allocator's free pages back to the system
-    # (glibc malloc_trim), rate-limited; see djangochannelsrestframework.memory.
+    # (glibc malloc_trim), rate-limited; see djangochannelsrestframework._engine.memory.
     "TRIM_MEMORY_AFTER_CLOSE": False,
     # Callable (import string) turning a token into a user or None (see djangochannelsrestframework.auth).
     "TOKEN_AUTHENTICATOR": "djangochannelsrestframework.auth.authtoken_user",

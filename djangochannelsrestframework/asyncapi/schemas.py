@@ -1,6 +1,6 @@
 """JSON Schemas of action parameters and replies, from type hints and DRF serializers.
 
-The schemas say what :mod:`djangochannelsrestframework.converters` accepts: an ``int`` parameter
+The schemas say what :mod:`djangochannelsrestframework._engine.converters` accepts: an ``int`` parameter
 is ``{"type": "integer"}``, a ``datetime`` a string in ``date-time`` format, and so on.  Hints the
 converters pass through unchecked give the empty schema ``{}`` (any value).
 """

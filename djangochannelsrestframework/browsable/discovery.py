@@ -6,7 +6,7 @@ import inspect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..arguments import parameters_of
+from .._engine.arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
 from ..routes import websocket_routes
 from .docstrings import render_docstring

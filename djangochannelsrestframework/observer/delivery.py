@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import channels
 from channels.layers import InMemoryChannelLayer
 
-from ..cancellation import cancellable
-from ..layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
-from ..observer_groups import is_observer_group
+from .._engine.cancellation import cancellable
+from .._engine.layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
+from .._engine.observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 

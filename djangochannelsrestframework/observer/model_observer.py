@@ -37,7 +37,7 @@ from django.db.models.signals import post_init as post_init
 from rest_framework.serializers import BaseSerializer
 from rest_framework.serializers import Serializer as Serializer
 
-from ..serializer_plans import serializer_data
+from .._engine.serializer_plans import serializer_data
 from .base_observer import BaseObserver, listened_groups, logger, nothing_listened, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
