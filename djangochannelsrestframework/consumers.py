@@ -18,7 +18,7 @@ import json as json
 import logging
 import sys
 import typing as typing
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from functools import partial as partial
 from functools import wraps as wraps
@@ -50,7 +50,7 @@ from . import codec, throttling
 from ._engine import memory
 from ._engine.arguments import action_plan, bind_arguments
 from ._engine.cancellation import cancellable
-from ._engine.handler_lock import HandlerLock
+from ._engine.fanout import Inbox, fanout_for
 from ._engine.housekeeping import DEFAULT_INTERVAL, housekeeping
 from ._engine.layer_resilience import note_layer_failure, resilient_receive
 from ._engine.logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
@@ -182,10 +182,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         self.groups = set(self.groups or [])
         self._permissions_cache: tuple[Any, list[Any]] | None = None
         # One handler at a time per socket, whether a frame, a layer event or an observer event
-        # delivered by the process fan-out (observer/delivery.py); others wait in order.
-        self._dispatch_lock = HandlerLock()
-        self._fanout_pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
-        self._fanout_closed = False
+        # delivered by the process fan-out (_engine/fanout.py); others wait in order.
+        self._inbox = Inbox(self, self._handle_message)
         self._user_slot: Slot | None = None  # counted by MAX_CONNECTIONS_PER_USER
 
     # Made on first use (cached_property keeps them in the instance): most connections never
@@ -223,17 +221,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             pass
         finally:
             memory.connections.closed()  # may schedule a trim (TRIM_MEMORY_AFTER_CLOSE), never run it here
-            if not self._fanout_closed and any(is_observer_group(name) for name in self.groups):
+            if not self._inbox.closed and any(is_observer_group(name) for name in self.groups):
                 # ended without websocket.disconnect (its app failed): leave the process's observer groups
-                from .observer.delivery import leave_all
-
-                await leave_all(self)
+                await self._inbox.leave_all()
 
     def _start_connection(self) -> None:
         """Forget what an earlier connection left: DCRF-style routing that passes a consumer instance
         (``ThingConsumer()``, e.g. to channelsmultiplexer) serves one connection after another with it."""
-        self._fanout_closed = False
-        self._fanout_pending = None
+        self._inbox.reopen()
         self._permissions_cache = None
         for table in self.__dict__.get("_observer_group_to_request_id", {}).values():
             table.clear()  # in place: ObserverConsumerMixin.subscribed_requests is one of them
@@ -243,7 +238,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
         Channels' loop starts a task and an ``asyncio.wait`` for every message.  Here the socket is
         read in this task and the layer by one long-lived task, each running its messages' handlers
-        itself; ``dispatch`` takes ``_dispatch_lock``, so handlers never overlap and each source keeps
+        itself; ``dispatch`` takes the socket's handler lock, so handlers never overlap and each source keeps
         its order.  Like channels, a reader holds at most one message it has not handled, and the
         first exception out of either (``StopConsumer`` included) ends both."""
         dispatch = self.dispatch
@@ -287,12 +282,11 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
-        async with self._dispatch_lock:
+        inbox = self._inbox
+        async with inbox.lock:
             await self._handle_message(message)
-            if self._fanout_pending:
-                from .observer.delivery import drain_pending
-
-                await drain_pending(self)
+            if inbox.pending:
+                await inbox.drain()
 
     async def _handle_message(self, message: dict[str, Any]) -> None:
         """Run the handler of a message, closing stale database connections first only when it is
@@ -372,9 +366,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
-        from .observer.delivery import leave_all
-
-        await leave_all(self)
+        await self._inbox.leave_all()
         slot, self._user_slot = self._user_slot, None
         await release(slot)
         await super().websocket_disconnect(message)
@@ -403,10 +395,8 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             self.groups.add(name)
 
     async def _join_observer_group(self, name: str) -> None:
-        """Join an observer group through the process fan-out (observer/delivery.py), within
+        """Join an observer group through the process fan-out (_engine/fanout.py), within
         ``SUBSCRIBE_TIMEOUT``; a failing channel layer is a 503, as for any group."""
-        from .observer.delivery import fanout_for
-
         fanout = fanout_for(self.channel_layer)
         self.groups.add(name)
 
@@ -415,7 +405,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             with contextlib.suppress(Exception):
                 await cancellable(fanout.leave(name, self), api_settings.SUBSCRIBE_TIMEOUT)
 
-        await self._join_with_retry(name, lambda: fanout.join(name, self), undo)
+        await self._join_with_retry(name, lambda: fanout.join(name, self, self._inbox), undo)
 
     async def _join_group(self, name: str) -> None:
         await self._join_with_retry(name, lambda: self.channel_layer.group_add(name, self.channel_name))
@@ -454,8 +444,6 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         if name not in self.groups:
             return
         if is_observer_group(name):
-            from .observer.delivery import fanout_for
-
             self.groups.discard(name)
             leave = fanout_for(self.channel_layer).leave(name, self)
         else:
