@@ -158,3 +158,21 @@ async def release(slot: Slot | None) -> None:
 def open_connections(user: UserKey) -> int:
     """How many connections of ``user`` the in-process counter holds (for tests and monitoring)."""
     return _process_counter.open.get(user, 0)
+
+
+__all__ = [
+    "COUNTER_NAMES",
+    "REDIS_REQUIRED_MESSAGE",
+    "TOO_MANY_CONNECTIONS_CLOSE_CODE",
+    "TOO_MANY_CONNECTIONS_MESSAGE",
+    "ConnectionCounter",
+    "ConnectionLimitReached",
+    "ProcessConnectionCounter",
+    "Slot",
+    "UserKey",
+    "acquire",
+    "connection_counter",
+    "open_connections",
+    "release",
+    "user_key",
+]

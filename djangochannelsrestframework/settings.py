@@ -114,6 +114,17 @@ class APISettings:
 api_settings = APISettings(None, DEFAULTS, IMPORT_STRINGS)
 
 
+class SettingDefault:
+    """A class attribute that reads a library setting each time, so settings overrides apply
+    (``permission_classes = SettingDefault("DEFAULT_PERMISSION_CLASSES")``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return getattr(api_settings, self.name)
+
+
 def reload_api_settings(*args: Any, **kwargs: Any) -> None:
     """``setting_changed`` receiver: reload when our setting changes."""
     if kwargs.get("setting") == SETTING_NAME:
@@ -121,3 +132,18 @@ def reload_api_settings(*args: Any, **kwargs: Any) -> None:
 
 
 setting_changed.connect(reload_api_settings)
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "DEFAULTS",
+    "IMPORT_STRINGS",
+    "SETTING_NAME",
+    "APISettings",
+    "SettingDefault",
+    "api_settings",
+    "perform_import",
+    "reload_api_settings",
+    "setting_changed",
+    "settings",
+]

@@ -394,3 +394,14 @@ def build_document(
         "operations": builder.operations,
         "components": _components(),
     }
+
+
+__all__ = [
+    "ASYNCAPI_VERSION",
+    "ERROR_LIST",
+    "ERROR_STATUSES",
+    "NO_ERRORS",
+    "REQUEST_ID",
+    "build_document",
+    "envelope",
+]

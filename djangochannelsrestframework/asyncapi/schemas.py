@@ -154,3 +154,10 @@ def serializer_schema(serializer_class: Any, writing: bool) -> Schema:
     except Exception:  # a serializer that needs arguments or context to build its fields
         return {"type": "object"}
     return _serializer_instance_schema(serializer, writing)
+
+
+__all__ = [
+    "Schema",
+    "hint_schema",
+    "serializer_schema",
+]

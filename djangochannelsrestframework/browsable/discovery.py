@@ -156,3 +156,15 @@ def discover_routes(application: Any) -> list[RouteInfo]:
         info.stream = route.stream
         found.append(info)
     return found
+
+
+__all__ = [
+    "ActionInfo",
+    "ObserverInfo",
+    "ParameterInfo",
+    "RouteInfo",
+    "describe_action",
+    "describe_consumer",
+    "discover_routes",
+    "own_docstring",
+]

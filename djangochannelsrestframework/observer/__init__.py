@@ -52,10 +52,16 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Model",
     "ModelObserver",
     "Observer",
     "ObserverModelInstanceMixin",
+    "Optional",
+    "Serializer",
+    "Signal",
+    "Type",
     "fanout_quiet_seconds",
     "model_observer",
     "observer",
+    "partial",
 ]

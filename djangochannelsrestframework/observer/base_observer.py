@@ -355,3 +355,23 @@ class BaseObserver:
         log_subscription(consumer, self, "unsubscribe", len(groups))
         if failed is not None:
             raise failed
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "AsyncAPIConsumer",
+    "BaseObserver",
+    "Callable",
+    "Dict",
+    "Generator",
+    "Iterable",
+    "ObjPartial",
+    "Optional",
+    "deepcopy",
+    "defaultdict",
+    "hashlib",
+    "listened_groups",
+    "nothing_listened",
+    "send_to_groups",
+]
