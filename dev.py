@@ -223,6 +223,8 @@ LINT_STEPS = (
     ("ruff check", ["-m", "ruff", "check", "."]),
     ("ruff format", ["-m", "ruff", "format", "--check", "."]),
     ("mypy", ["-m", "mypy", "djangochannelsrestframework"]),
+    # The import contracts of pyproject.toml ([tool.importlinter]): layers, a private engine, no circles.
+    ("import contracts", ["-c", "import importlinter.cli as c; c.lint_imports_command()", "--no-cache"]),
     ("docs", ["-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", "docs/_build/html"]),
 )
 

@@ -22,7 +22,7 @@ from inproc import Typed, Untyped  # sets Django up: before anything needing its
 # isort: split
 from django.contrib.auth.models import User
 
-from djangochannelsrestframework.converters import lookup_converter
+from djangochannelsrestframework._engine.converters import lookup_converter
 
 
 def per_call_us(statement: Any, number: int = 100_000) -> float:

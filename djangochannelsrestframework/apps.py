@@ -15,3 +15,8 @@ class DjangoChannelsRestFrameworkConfig(AppConfig):
         from .checks import register
 
         register()
+
+
+__all__ = [
+    "DjangoChannelsRestFrameworkConfig",
+]

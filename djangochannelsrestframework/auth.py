@@ -93,3 +93,13 @@ class TokenAuthConsumerMixin:
             raise AuthenticationFailed()
         self.scope["user"] = user  # type: ignore[attr-defined]
         return {"user": user.pk}, 200
+
+
+__all__ = [
+    "TOKEN_QUERY_PARAMETER",
+    "TokenAuthConsumerMixin",
+    "TokenAuthMiddleware",
+    "TokenAuthMiddlewareStack",
+    "authtoken_user",
+    "user_for_token",
+]

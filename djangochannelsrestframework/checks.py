@@ -323,10 +323,10 @@ def _channel_layer(cls: type) -> list[checks.CheckMessage]:
 
 
 def _list_attribute(cls: type, name: str, check_id: str) -> list[checks.CheckMessage]:
-    from .consumers import _SettingDefault
+    from .settings import SettingDefault
 
     raw = inspect.getattr_static(cls, name, None)
-    if raw is None or isinstance(raw, _SettingDefault):  # the setting's value is checked on its own
+    if raw is None or isinstance(raw, SettingDefault):  # the setting's value is checked on its own
         return []
     if isinstance(raw, (list, tuple)):
         return []
@@ -518,3 +518,16 @@ def check_conn_max_age(app_configs: Sequence[AppConfig] | None = None, **kwargs:
             obj=f"DATABASES[{fresh[0]!r}]",
         )
     ]
+
+
+__all__ = [
+    "SUGGESTED_SOCKET_TIMEOUT",
+    "TAG",
+    "check_conn_max_age",
+    "check_consumers",
+    "check_redis_socket_timeout",
+    "check_settings",
+    "consumer_messages",
+    "find_consumers",
+    "register",
+]

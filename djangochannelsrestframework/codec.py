@@ -215,3 +215,14 @@ def loads(text: str | bytes) -> Any:
         if opened > MAX_DEPTH and _nested_deeper_than(value, MAX_DEPTH):
             raise ValueError(f"JSON is nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "SHARE_TEXT_FROM",
+    "DecodeError",
+    "EncodedOnce",
+    "SharedText",
+    "dumps",
+    "loads",
+]

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from functools import partial as partial
 from functools import wraps as wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from typing import Optional as Optional
 
 from channels.db import database_sync_to_async
@@ -21,10 +21,8 @@ from django.conf import settings as settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.exceptions import ValidationError
 
-from .arguments import method_parameters
-
-if TYPE_CHECKING:
-    from .consumers import AsyncAPIConsumer as AsyncAPIConsumer
+from ._engine.arguments import lookup_key, method_parameters
+from .consumers import AsyncAPIConsumer as AsyncAPIConsumer  # DCRF 1.3 exposed it here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -134,14 +132,6 @@ def list_action(**kwargs: Any) -> Callable[[F], F]:
     return decorator
 
 
-def lookup_key(consumer: Any) -> str:
-    """The message key that names the object of a detail action (``pk`` unless the consumer says otherwise)."""
-    get_lookup_key = getattr(consumer, "get_lookup_key", None)
-    if callable(get_lookup_key):
-        return str(get_lookup_key())
-    return str(getattr(consumer, "lookup_url_kwarg", None) or getattr(consumer, "lookup_field", None) or "pk")
-
-
 def _require_lookup_key(consumer: Any, kw: dict[str, Any]) -> str:
     key = lookup_key(consumer)
     if key not in kw:
@@ -199,11 +189,18 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
     return decorator
 
 
-def __getattr__(name: str) -> Any:
-    """``AsyncAPIConsumer``, which DCRF 1.3 exposed here, imported on first use (the consumers module
-    imports this one)."""
-    if name == "AsyncAPIConsumer":
-        from .consumers import AsyncAPIConsumer
-
-        return AsyncAPIConsumer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "AsyncAPIConsumer",
+    "Optional",
+    "action",
+    "asyncio",
+    "database_sync_to_async",
+    "detached",
+    "detail_action",
+    "list_action",
+    "partial",
+    "settings",
+    "transaction",
+    "wraps",
+]

@@ -126,3 +126,26 @@ NO_CHANNEL_LAYER_MESSAGE = (
     '{"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}} for a single process, or '
     "channels_redis.core.RedisChannelLayer for several."
 )
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "BAD_REQUEST_MESSAGE",
+    "CONFLICT_MESSAGE",
+    "NOT_FOUND_MESSAGE",
+    "NO_CHANNEL_LAYER_MESSAGE",
+    "OUT_OF_RANGE_MESSAGE",
+    "SERVER_ERROR_MESSAGE",
+    "APIException",
+    "ActionMissingException",
+    "AuthenticationFailed",
+    "ChannelLayerUnavailable",
+    "InvalidActionResult",
+    "MessageTooLarge",
+    "MethodNotAllowed",
+    "TooManyDetachedTasks",
+    "TooManySubscriptions",
+    "errors_for_exception",
+    "format_errors",
+    "status",
+]

@@ -60,3 +60,10 @@ def request_for_message(scope: dict[str, Any], kwargs: Mapping[str, Any], method
     request = Request(http_request)
     request.user = http_request.user
     return request
+
+
+__all__ = [
+    "NON_FILTER_KEYS",
+    "query_dict_from_message",
+    "request_for_message",
+]

@@ -18,12 +18,13 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.serializers import BaseSerializer
 from rest_framework.serializers import Serializer as Serializer
 
-from .arguments import NULL_NOT_ALLOWED
-from .consumers import AsyncAPIConsumer, _SettingDefault
-from .converters import lookup_converter
+from ._consumer import AsyncAPIConsumer
+from ._engine.arguments import NULL_NOT_ALLOWED
+from ._engine.converters import lookup_converter
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
+from .settings import SettingDefault
 
 #: While ``subscribe_list`` reads its snapshot: the serializers :meth:`GenericAsyncAPIConsumer.get_serializer`
 #: made, so the subscription knows exactly which rows the snapshot showed (see observer/lists.py).
@@ -43,7 +44,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
     serializer_class: type[BaseSerializer[Any]] | None = None
     lookup_field: str = "pk"
     lookup_url_kwarg: str | None = None
-    filter_backends: Any = _SettingDefault("DEFAULT_FILTER_BACKENDS")
+    filter_backends: Any = SettingDefault("DEFAULT_FILTER_BACKENDS")
 
     def get_queryset(self, **kwargs: Any) -> QuerySet[Any]:
         """The objects this consumer works on; override to depend on the user or the message."""
@@ -164,3 +165,19 @@ def _has_search_terms(backend: SearchFilter, request: Any) -> bool:
         split = getattr(drf_filters, "search_smart_split", None)
         terms = split(terms) if split is not None else terms.split()
     return any(True for _ in terms)
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "AsyncAPIConsumer",
+    "Dict",
+    "GenericAsyncAPIConsumer",
+    "Model",
+    "Optional",
+    "QuerySet",
+    "Serializer",
+    "Type",
+    "get_object_or_404",
+    "made_serializers",
+]

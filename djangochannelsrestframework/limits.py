@@ -101,7 +101,7 @@ def _make_counter(choice: str) -> ConnectionCounter:
         return _process_counter
     if choice in ("auto", "redis"):
         try:
-            from .redis_connection_counter import RedisConnectionCounter, redis_layer_config
+            from ._engine.redis_connection_counter import RedisConnectionCounter, redis_layer_config
         except ImportError:  # no redis-py, so no channels_redis layer either
             config = None
         else:
@@ -158,3 +158,21 @@ async def release(slot: Slot | None) -> None:
 def open_connections(user: UserKey) -> int:
     """How many connections of ``user`` the in-process counter holds (for tests and monitoring)."""
     return _process_counter.open.get(user, 0)
+
+
+__all__ = [
+    "COUNTER_NAMES",
+    "REDIS_REQUIRED_MESSAGE",
+    "TOO_MANY_CONNECTIONS_CLOSE_CODE",
+    "TOO_MANY_CONNECTIONS_MESSAGE",
+    "ConnectionCounter",
+    "ConnectionLimitReached",
+    "ProcessConnectionCounter",
+    "Slot",
+    "UserKey",
+    "acquire",
+    "connection_counter",
+    "open_connections",
+    "release",
+    "user_key",
+]

@@ -25,9 +25,10 @@ from rest_framework import status
 from rest_framework.utils.serializer_helpers import ReturnDict as ReturnDict
 from rest_framework.utils.serializer_helpers import ReturnList as ReturnList
 
-from .consumers import _ANY_REQUEST_ID, _SettingDefault
+from ._engine.serializer_plans import serializer_data
+from .consumers import ANY_REQUEST_ID
 from .decorators import action
-from .serializer_plans import serializer_data
+from .settings import SettingDefault
 from .settings import api_settings as api_settings
 
 
@@ -124,7 +125,7 @@ class PaginatedModelListMixin(ListModelMixin):
     none, the whole list is returned as by :class:`ListModelMixin`.
     """
 
-    pagination_class: Any = _SettingDefault("DEFAULT_PAGINATION_CLASS")
+    pagination_class: Any = SettingDefault("DEFAULT_PAGINATION_CLASS")
 
     @action()
     def list(self, **kwargs: Any) -> tuple[Any, int]:
@@ -195,7 +196,7 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
     @action()
     async def list_cancel(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
         await self.cancel_detached_tasks(  # type: ignore[attr-defined]
-            "list", request_id=_ANY_REQUEST_ID if request_id is None else request_id
+            "list", request_id=ANY_REQUEST_ID if request_id is None else request_id
         )
         return None, status.HTTP_200_OK
 
@@ -207,3 +208,27 @@ def __getattr__(name: str) -> Any:
 
         return ListSubscriptionMixin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "CreateModelMixin",
+    "DeleteModelMixin",
+    "Dict",
+    "ListModelMixin",
+    "Optional",
+    "OrderedDict",
+    "PaginatedModelListMixin",
+    "PatchModelMixin",
+    "RetrieveModelMixin",
+    "ReturnDict",
+    "ReturnList",
+    "StreamedPaginatedListMixin",
+    "Tuple",
+    "Union",
+    "UpdateModelMixin",
+    "action",
+    "api_settings",
+    "status",
+]

@@ -531,3 +531,18 @@ class AsyncJsonWebsocketDemultiplexer:
             and all(s.task is None or s.task.done() for s in self.sessions.values())
         ):
             hook.cancel()
+
+
+__all__ = [
+    "INTERNAL_ERROR_CLOSE_CODE",
+    "MAX_HELD_FRAMES",
+    "ASGIApp",
+    "AsyncJsonWebsocketDemultiplexer",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "Stream",
+    "StreamNotReady",
+    "stream_prefix",
+]

@@ -170,3 +170,21 @@ class WebsocketCursorPagination(CursorPagination):
 
     def next_page_kwargs(self, data: Any) -> dict[str, Any] | None:
         return {self.cursor_query_param: data["next"]} if data.get("next") else None
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "Dict",
+    "LimitOffsetPagination",
+    "List",
+    "Optional",
+    "OrderedDict",
+    "ReturnDict",
+    "ReturnList",
+    "Union",
+    "WebsocketCursorPagination",
+    "WebsocketLimitOffsetPagination",
+    "WebsocketPageNumberPagination",
+    "api_settings",
+]

@@ -22,9 +22,9 @@ from typing import Type as Type  # noqa: UP035
 from channels.consumer import AsyncConsumer as AsyncConsumer
 from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
-from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
+from rest_framework.permissions import BasePermission as DRFBasePermission
 
-from .arguments import accepted_kwargs
+from ._engine.arguments import accepted_kwargs
 from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope
 
@@ -278,3 +278,30 @@ def instantiate_permission(permission_class: Any) -> Any:
 
 #: DCRF 1.3's name for :func:`instantiate_permission`, kept for compatibility.
 _ensure_base = instantiate_permission
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "AND",
+    "NOT",
+    "OR",
+    "AllowAny",
+    "Any",
+    "AsyncConsumer",
+    "BasePermission",
+    "BasePermissionMetaclass",
+    "DRFBasePermission",
+    "Dict",
+    "IsAuthenticated",
+    "OperandHolder",
+    "OperationHolderMixin",
+    "SingleOperandHolder",
+    "Type",
+    "WrappedDRFPermission",
+    "as_consumer_permission",
+    "call_permission",
+    "ensure_async",
+    "instantiate_permission",
+    "needs_object_check",
+    "request_from_scope",
+]

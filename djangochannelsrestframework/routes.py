@@ -83,3 +83,10 @@ def _stream_routes(demultiplexer: Any, prefix: str, unmounted: list[WebsocketRou
     for name, stream in demultiplexer.streams.items():
         found.extend(route._replace(stream=name) for route in _walk(stream.app, prefix, unmounted))
     return found
+
+
+__all__ = [
+    "WebsocketRoute",
+    "unmounted_consumers",
+    "websocket_routes",
+]

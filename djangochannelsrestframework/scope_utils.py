@@ -94,3 +94,17 @@ def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
     if cookies is not None:
         request.COOKIES = dict(cookies)
     return request
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "Callable",
+    "Dict",
+    "HttpRequest",
+    "WebsocketRequest",
+    "asyncio",
+    "database_sync_to_async",
+    "ensure_async",
+    "request_from_scope",
+]

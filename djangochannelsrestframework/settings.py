@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     # Seconds one frame may wait for a client that stopped reading before its socket is closed (4408).
     "SEND_TIMEOUT": 30.0,
     # After many connections close, collect and give the allocator's free pages back to the system
-    # (glibc malloc_trim), rate-limited; see djangochannelsrestframework.memory.
+    # (glibc malloc_trim), rate-limited; see djangochannelsrestframework._engine.memory.
     "TRIM_MEMORY_AFTER_CLOSE": False,
     # Callable (import string) turning a token into a user or None (see djangochannelsrestframework.auth).
     "TOKEN_AUTHENTICATOR": "djangochannelsrestframework.auth.authtoken_user",
@@ -114,6 +114,17 @@ class APISettings:
 api_settings = APISettings(None, DEFAULTS, IMPORT_STRINGS)
 
 
+class SettingDefault:
+    """A class attribute that reads a library setting each time, so settings overrides apply
+    (``permission_classes = SettingDefault("DEFAULT_PERMISSION_CLASSES")``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return getattr(api_settings, self.name)
+
+
 def reload_api_settings(*args: Any, **kwargs: Any) -> None:
     """``setting_changed`` receiver: reload when our setting changes."""
     if kwargs.get("setting") == SETTING_NAME:
@@ -121,3 +132,18 @@ def reload_api_settings(*args: Any, **kwargs: Any) -> None:
 
 
 setting_changed.connect(reload_api_settings)
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "DEFAULTS",
+    "IMPORT_STRINGS",
+    "SETTING_NAME",
+    "APISettings",
+    "SettingDefault",
+    "api_settings",
+    "perform_import",
+    "reload_api_settings",
+    "setting_changed",
+    "settings",
+]

@@ -266,3 +266,22 @@ async def allow_connection(throttles: Iterable[Any], scope: dict[str, Any], cons
 
 #: DRF's name for a throttle whose rate is chosen by a scope.
 ScopedRateThrottle = ActionRateThrottle
+
+
+__all__ = [
+    "ActionRateThrottle",
+    "AnonRateThrottle",
+    "BaseThrottle",
+    "ConnectRateThrottle",
+    "ConnectionRateThrottle",
+    "ScopedRateThrottle",
+    "SimpleRateThrottle",
+    "UserRateThrottle",
+    "WrappedDRFThrottle",
+    "action_throttle_scope",
+    "allow_connection",
+    "as_consumer_throttle",
+    "check_throttles",
+    "client_ident",
+    "user_or_ident",
+]

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
 from . import codec
-from .consumers import AsyncAPIConsumer
+from ._consumer import AsyncAPIConsumer
 from .scope_utils import request_from_scope
 
 #: Websocket action -> HTTP method used when ``view_as_consumer`` gets no ``mapped_actions``.
@@ -159,3 +159,11 @@ def view_as_consumer(
         attrs["view"] = staticmethod(wrapped_view)
     consumer_class = cast("type[DjangoViewAsConsumer]", type("DjangoViewWrapper", (DjangoViewAsConsumer,), attrs))
     return cast("Callable[..., Any]", consumer_class.as_asgi())
+
+
+__all__ = [
+    "DEFAULT_MAPPED_ACTIONS",
+    "VIEWSET_METHODS",
+    "DjangoViewAsConsumer",
+    "view_as_consumer",
+]

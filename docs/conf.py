@@ -25,7 +25,9 @@ version = release
 extensions = ["sphinx.ext.autodoc"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+# Document what each module defines, not its __all__: DCRF modules keep DCRF 1.3's imported names
+# (Any, Dict, json, ...) in __all__ so that `from module import *` gives what it gave.
+autodoc_default_options = {"members": True, "show-inheritance": True, "ignore-module-all": True}
 
 exclude_patterns = ["_build", "examples"]
 templates_path: list[str] = []

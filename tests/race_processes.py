@@ -36,8 +36,8 @@ import redis  # noqa: E402
 from django.db import transaction  # noqa: E402
 from rest_framework import status  # noqa: E402
 
+from djangochannelsrestframework._engine.serializer_plans import serializer_data  # noqa: E402
 from djangochannelsrestframework.decorators import action  # noqa: E402
-from djangochannelsrestframework.serializer_plans import serializer_data  # noqa: E402
 from tests.app.models import Item  # noqa: E402
 from tests.list_consumers import ItemListConsumer  # noqa: E402
 from tests.list_processes import ensure_table  # noqa: E402

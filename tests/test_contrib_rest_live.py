@@ -14,12 +14,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework import generics, serializers, views, viewsets
 
+from djangochannelsrestframework._engine.fanout import registry
 from djangochannelsrestframework.contrib.rest_live import CREATED, DELETED, UPDATED
 from djangochannelsrestframework.contrib.rest_live.engine import observer_for
 from djangochannelsrestframework.contrib.rest_live.mixins import RealtimeConfigurationError, RealtimeMixin
 from djangochannelsrestframework.contrib.rest_live.routers import RealtimeRouter
 from djangochannelsrestframework.contrib.rest_live.testing import APICommunicator, get_headers_for_user
-from djangochannelsrestframework.observer.delivery import registry
 from tests.app.models import Board, Comment, Item
 from tests.rest_live_views import ItemSerializer, ItemViewSet, PrivateConsumer, PublicConsumer
 

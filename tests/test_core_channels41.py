@@ -36,7 +36,7 @@ from django.db import connection
 
 import djangochannelsrestframework.consumers  # noqa: F401
 import djangochannelsrestframework.observer.generics  # noqa: F401
-from djangochannelsrestframework.housekeeping import housekeeping
+from djangochannelsrestframework._engine.housekeeping import housekeeping
 
 
 def connect():

@@ -18,9 +18,9 @@ import pytest
 import websockets
 from django.db import InterfaceError, OperationalError
 
+from djangochannelsrestframework._engine.housekeeping import ConnectionHousekeeping, housekeeping
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
-from djangochannelsrestframework.housekeeping import ConnectionHousekeeping, housekeeping
 from tests.services import require
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """A channel-layer read that misses its cancellation still ends its caller (see
-``djangochannelsrestframework.cancellation``; the end-to-end case, a server that must exit on
+``djangochannelsrestframework._engine.cancellation``; the end-to-end case, a server that must exit on
 SIGTERM, is in tests/test_observer_lists_services.py)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from djangochannelsrestframework.cancellation import cancellable
+from djangochannelsrestframework._engine.cancellation import cancellable
 
 
 async def read_missing_one_cancellation(log: list[str]) -> str:

@@ -24,11 +24,11 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.test import override_settings
 
-from djangochannelsrestframework import memory
+from djangochannelsrestframework._engine import memory
+from djangochannelsrestframework._engine.fanout import ProcessFanout
+from djangochannelsrestframework._engine.layer_resilience import resilient_receive
+from djangochannelsrestframework._engine.memory import ConnectionMemory
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
-from djangochannelsrestframework.layer_resilience import resilient_receive
-from djangochannelsrestframework.memory import ConnectionMemory
-from djangochannelsrestframework.observer.delivery import ProcessFanout
 from tests.app.models import Item
 from tests.envelope import connect, reply
 from tests.load.consumers import LoadConsumer

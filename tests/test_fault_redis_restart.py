@@ -3,7 +3,7 @@ on its own port: never the shared one).
 
 During the outage actions that do not need the layer keep answering and a subscribe gets a 503
 reply; after it, the subscription made before receives events again (its groups re-joined, see
-``djangochannelsrestframework.layer_resilience``) and new subscriptions work, with no restart.
+``djangochannelsrestframework._engine.layer_resilience``) and new subscriptions work, with no restart.
 ``DCRF_REDIS_OUTAGE`` sets the outage in seconds (default 10).
 """
 

@@ -10,10 +10,10 @@ import logging
 import pytest
 import websockets
 
+from djangochannelsrestframework._engine.send_guard import SLOW_CLIENT_CLOSE_CODE
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.permissions import AllowAny
-from djangochannelsrestframework.send_guard import SLOW_CLIENT_CLOSE_CODE
 from tests.envelope import reply
 
 CHUNK = "x" * 100_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from djangochannelsrestframework.handler_lock import HandlerLock
+from djangochannelsrestframework._engine.handler_lock import HandlerLock
 
 
 async def test_waiters_run_one_at_a_time_in_arrival_order() -> None:

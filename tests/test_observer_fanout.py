@@ -1,4 +1,4 @@
-"""The process-local fan-out (observer/delivery.py): one layer membership per group and process,
+"""The process-local fan-out (_engine/fanout.py): one layer membership per group and process,
 events handed to the local sockets in order, and the registry's edge cases."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from channels.testing import WebsocketCommunicator
 from django.dispatch import Signal
 
 from djangochannelsrestframework import permissions
+from djangochannelsrestframework._engine.fanout import fanout_for
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.observer import observer
-from djangochannelsrestframework.observer.delivery import fanout_for
 from tests.envelope import reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -379,6 +379,17 @@ async def test_quiet_seconds_per_group_since_the_last_event():
     assert fanout_for(get_channel_layer()).quiet_seconds()[group_of("lobby")] < 0.2
     await communicator.disconnect()
     assert fanout_for(get_channel_layer()).quiet_seconds() == {}
+
+
+async def test_the_health_reading_is_public_on_the_observer_package():
+    from djangochannelsrestframework.observer import fanout_quiet_seconds
+
+    communicator = await connected()
+    await join(communicator, "lobby", 1)
+    assert list(fanout_quiet_seconds()) == [group_of("lobby")]
+    assert list(fanout_quiet_seconds(get_channel_layer())) == [group_of("lobby")]
+    await communicator.disconnect()
+    assert fanout_quiet_seconds() == {}
 
 
 async def test_each_new_subscription_joins_its_group_again():

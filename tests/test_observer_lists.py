@@ -12,9 +12,9 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from djangochannelsrestframework._engine.fanout import registry
 from djangochannelsrestframework.decorators import action
 from djangochannelsrestframework.mixins import PaginatedModelListMixin
-from djangochannelsrestframework.observer.delivery import registry
 from tests.app.models import Item
 from tests.envelope import connect, reply
 from tests.list_consumers import (

@@ -144,7 +144,7 @@ async def test_subscribers_on_two_server_processes_get_every_event_once(writer, 
 @pytest.mark.parametrize("kind", ["uvicorn", "daphne"])
 async def test_a_server_exits_on_sigterm_after_its_sockets_got_events_and_closed(writer, kind):
     """Closing a socket cancels its channel-layer read; a read that missed its cancellation kept
-    the server's graceful shutdown waiting forever (see djangochannelsrestframework.cancellation).
+    the server's graceful shutdown waiting forever (see djangochannelsrestframework._engine.cancellation).
     It took a close at the wrong moment: five rounds of two sockets hung every run before the fix."""
     port = free_port()
     process = start_server(port, kind)

@@ -9,8 +9,8 @@ import weakref
 
 import pytest
 
+from djangochannelsrestframework._engine.recent import KEEP_SECONDS, RecentCache
 from djangochannelsrestframework.observer import sharing
-from djangochannelsrestframework.recent import KEEP_SECONDS, RecentCache
 
 
 class Payload:

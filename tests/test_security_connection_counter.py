@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from djangochannelsrestframework import limits
-from djangochannelsrestframework.redis_connection_counter import RedisConnectionCounter
+from djangochannelsrestframework._engine.redis_connection_counter import RedisConnectionCounter
 from tests.envelope import connect, refused_for_too_many, reply
 from tests.security_consumers import WhoAmIConsumer
 from tests.services import require

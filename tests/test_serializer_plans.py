@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from djangochannelsrestframework import codec
-from djangochannelsrestframework.serializer_plans import _plan, serializer_data
+from djangochannelsrestframework._engine.serializer_plans import _plan, serializer_data
 from tests.app.models import Item
 
 

@@ -12,7 +12,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from rest_framework import serializers
 
-from djangochannelsrestframework.arguments import action_plan
+from djangochannelsrestframework._engine.arguments import action_plan
 from djangochannelsrestframework.consumers import AsyncAPIConsumer
 from djangochannelsrestframework.decorators import action, detail_action
 from tests.core_consumers import allow_connection_housekeeping  # noqa: F401

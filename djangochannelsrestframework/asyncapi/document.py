@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from ..arguments import action_plan, type_hints
+from .._engine.arguments import action_plan, type_hints
 from ..routes import websocket_routes
 from ..view_consumer import DjangoViewAsConsumer
 from .schemas import Schema, hint_schema, serializer_schema
@@ -394,3 +394,14 @@ def build_document(
         "operations": builder.operations,
         "components": _components(),
     }
+
+
+__all__ = [
+    "ASYNCAPI_VERSION",
+    "ERROR_LIST",
+    "ERROR_STATUSES",
+    "NO_ERRORS",
+    "REQUEST_ID",
+    "build_document",
+    "envelope",
+]

@@ -1,6 +1,6 @@
 """JSON Schemas of action parameters and replies, from type hints and DRF serializers.
 
-The schemas say what :mod:`djangochannelsrestframework.converters` accepts: an ``int`` parameter
+The schemas say what :mod:`djangochannelsrestframework._engine.converters` accepts: an ``int`` parameter
 is ``{"type": "integer"}``, a ``datetime`` a string in ``date-time`` format, and so on.  Hints the
 converters pass through unchecked give the empty schema ``{}`` (any value).
 """
@@ -154,3 +154,10 @@ def serializer_schema(serializer_class: Any, writing: bool) -> Schema:
     except Exception:  # a serializer that needs arguments or context to build its fields
         return {"type": "object"}
     return _serializer_instance_schema(serializer, writing)
+
+
+__all__ = [
+    "Schema",
+    "hint_schema",
+    "serializer_schema",
+]

@@ -19,3 +19,8 @@ def asyncapi_document(request: HttpRequest) -> JsonResponse:
     application = import_string(application_path) if application_path else None
     document = build_document(application, title=application_path)
     return JsonResponse(document, json_dumps_params={"indent": 2})
+
+
+__all__ = [
+    "asyncapi_document",
+]

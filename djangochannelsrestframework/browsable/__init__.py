@@ -5,3 +5,5 @@ Enable it with ``"djangochannelsrestframework.browsable"`` in ``INSTALLED_APPS``
 ``path("ws-api/", include("djangochannelsrestframework.browsable.urls"))`` in your URLs.
 It is served only when ``DEBUG`` is on, or to staff users.
 """
+
+__all__: list[str] = []

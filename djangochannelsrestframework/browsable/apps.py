@@ -14,3 +14,8 @@ class BrowsableAPIConfig(AppConfig):
         from ..checks import register
 
         register()
+
+
+__all__ = [
+    "BrowsableAPIConfig",
+]

@@ -6,7 +6,7 @@ import inspect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..arguments import parameters_of
+from .._engine.arguments import parameters_of
 from ..consumers import AsyncAPIConsumer
 from ..routes import websocket_routes
 from .docstrings import render_docstring
@@ -156,3 +156,15 @@ def discover_routes(application: Any) -> list[RouteInfo]:
         info.stream = route.stream
         found.append(info)
     return found
+
+
+__all__ = [
+    "ActionInfo",
+    "ObserverInfo",
+    "ParameterInfo",
+    "RouteInfo",
+    "describe_action",
+    "describe_consumer",
+    "discover_routes",
+    "own_docstring",
+]

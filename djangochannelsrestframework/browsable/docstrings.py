@@ -103,3 +103,8 @@ def render_docstring(doc: str | None) -> str:
         if literal:
             parts.append(f"<pre>{escape(inspect.cleandoc(chr(10).join(literal)))}</pre>")
     return "".join(parts)
+
+
+__all__ = [
+    "render_docstring",
+]

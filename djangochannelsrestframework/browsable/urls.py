@@ -7,3 +7,9 @@ from .views import api_page, asyncapi_json
 app_name = "dcrf_browsable"
 
 urlpatterns = [path("", api_page, name="index"), path("asyncapi.json", asyncapi_json, name="asyncapi")]
+
+
+__all__ = [
+    "app_name",
+    "urlpatterns",
+]

@@ -39,3 +39,9 @@ def asyncapi_json(request: HttpRequest) -> HttpResponse:
     from ..asyncapi.views import asyncapi_document
 
     return asyncapi_document(request)
+
+
+__all__ = [
+    "api_page",
+    "asyncapi_json",
+]

@@ -1,1 +1,3 @@
 """Compatibility layers for projects moving to djangochannelsrestframework from other libraries."""
+
+__all__: list[str] = []

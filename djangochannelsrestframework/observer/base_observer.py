@@ -27,13 +27,13 @@ from typing import Optional as Optional
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from .._engine.fanout import reading_loop
+from .._engine.layer_resilience import broken_connection, note_layer_failure
+from .._engine.logs import log_delivery, log_publish, log_subscription
+from .._engine.observer_groups import clean_group_name
+from .._engine.recent import RecentCache
 from ..codec import SharedText
 from ..consumers import AsyncAPIConsumer as AsyncAPIConsumer
-from ..layer_resilience import broken_connection, note_layer_failure
-from ..logs import log_delivery, log_publish, log_subscription
-from ..observer_groups import clean_group_name
-from ..recent import RecentCache
-from .delivery import reading_loop
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -355,3 +355,23 @@ class BaseObserver:
         log_subscription(consumer, self, "unsubscribe", len(groups))
         if failed is not None:
             raise failed
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Any",
+    "AsyncAPIConsumer",
+    "BaseObserver",
+    "Callable",
+    "Dict",
+    "Generator",
+    "Iterable",
+    "ObjPartial",
+    "Optional",
+    "deepcopy",
+    "defaultdict",
+    "hashlib",
+    "listened_groups",
+    "nothing_listened",
+    "send_to_groups",
+]

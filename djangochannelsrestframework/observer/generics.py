@@ -38,9 +38,25 @@ from .model_observer import ModelObserver as ModelObserver
 from .request_ids import ObserverConsumerMixin
 
 __all__ = [
+    "APIConsumerMetaclass",
+    "Dict",
+    "GenericAsyncAPIConsumer",
+    "Iterable",
+    "List",
+    "Model",
+    "ModelObserver",
     "ObserverAPIConsumerMetaclass",
     "ObserverConsumerMixin",
     "ObserverModelInstanceMixin",
+    "Optional",
+    "RetrieveModelMixin",
+    "Set",
+    "Type",
     "_GenericModelObserver",
     "_instance_change",
+    "action",
+    "database_sync_to_async",
+    "deepcopy",
+    "partial",
+    "status",
 ]

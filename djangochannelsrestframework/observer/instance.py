@@ -21,10 +21,10 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 
+from .._engine.logs import log_instance_delivery, subscribing_for
+from .._engine.serializer_plans import serializer_data
 from ..decorators import action
-from ..logs import log_instance_delivery, subscribing_for
 from ..mixins import RetrieveModelMixin
-from ..serializer_plans import serializer_data
 from .binding import GenericModelObserver, bind_generic_observers, model_of
 from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin

@@ -29,13 +29,13 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from .. import codec
+from .._engine.fanout import registry
+from .._engine.serializer_plans import serializer_data
 from ..decorators import action
 from ..generics import made_serializers
 from ..mixins import ListModelMixin
-from ..serializer_plans import serializer_data
 from .base_observer import logger
 from .binding import GenericModelObserver, bind_generic_observers
-from .delivery import registry
 from .model_observer import ModelObserver, json_pk
 from .sharing import encode_payload, shared_result
 

@@ -37,7 +37,7 @@ from django.db.models.signals import post_init as post_init
 from rest_framework.serializers import BaseSerializer
 from rest_framework.serializers import Serializer as Serializer
 
-from ..serializer_plans import serializer_data
+from .._engine.serializer_plans import serializer_data
 from .base_observer import BaseObserver, listened_groups, logger, nothing_listened, send_to_groups
 
 _OLD_GROUPS_ATTR = "_dcrf_old_groups"
@@ -621,3 +621,37 @@ def json_pk(pk: Any) -> Any:
 def observed_groups(observer: ModelObserver, instances: Iterable[Model]) -> list[set[str]]:
     """The groups each instance is published to (for debugging and tests)."""
     return [observer._groups_of(instance) for instance in instances]
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "Action",
+    "Any",
+    "BaseObserver",
+    "Dict",
+    "Enum",
+    "List",
+    "Model",
+    "ModelObserver",
+    "ModelObserverInstanceState",
+    "Optional",
+    "Serializer",
+    "Set",
+    "Type",
+    "UnsupportedWarning",
+    "async_to_sync",
+    "deepcopy",
+    "defaultdict",
+    "get_channel_layer",
+    "json",
+    "json_pk",
+    "m2m_changed",
+    "observed_groups",
+    "partial",
+    "post_delete",
+    "post_init",
+    "post_save",
+    "transaction",
+    "uuid4",
+    "warnings",
+]

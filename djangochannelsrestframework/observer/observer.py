@@ -53,3 +53,17 @@ class Observer(BaseObserver):
 
     def group_names(self, *args: Any, **kwargs: Any) -> list[str]:
         return [f"{self._stable_observer_id}-{self.message_type}-signal"]
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "BaseObserver",
+    "Dict",
+    "Generator",
+    "Observer",
+    "Optional",
+    "Signal",
+    "async_to_sync",
+    "deepcopy",
+    "get_channel_layer",
+]

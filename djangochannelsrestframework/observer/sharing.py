@@ -13,8 +13,8 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from .. import codec
+from .._engine.recent import RecentCache
 from ..permissions import needs_object_check
-from ..recent import RecentCache
 
 #: The id of the event an instance-subscription handler is delivering (``None`` outside one).
 current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)

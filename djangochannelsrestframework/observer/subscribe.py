@@ -22,8 +22,8 @@ from django.db.models import Model
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
+from .._engine.logs import subscribing_for
 from ..decorators import action
-from ..logs import subscribing_for
 from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
 from .sharing import current_event

@@ -111,3 +111,15 @@ def request_id_key(request_id: Any) -> Any:
 def request_id_of(key: Any) -> Any:
     """The request id a key from :func:`request_id_key` stands for."""
     return key.value if isinstance(key, HashableRequestId) else key
+
+
+# What this module offers; DCRF 1.3's names are kept too, so `from ... import *` gives what it gave.
+__all__ = [
+    "HashableRequestId",
+    "HookSelf",
+    "ObjPartial",
+    "ObservedBody",
+    "partial",
+    "request_id_key",
+    "request_id_of",
+]

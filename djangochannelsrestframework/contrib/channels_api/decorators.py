@@ -67,3 +67,9 @@ def list_action(**kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
         return action(**kwargs)(_named_like(wrapper, func))
 
     return decorator
+
+
+__all__ = [
+    "detail_action",
+    "list_action",
+]

@@ -59,3 +59,13 @@ def consumer_permission(permission: Any) -> Any:
     if isinstance(permission, BasePermission):
         return ChannelsAPIPermission(permission)
     return permission
+
+
+__all__ = [
+    "AllowAny",
+    "BasePermission",
+    "ChannelsAPIPermission",
+    "IsAuthenticated",
+    "consumer_permission",
+    "message_pk",
+]

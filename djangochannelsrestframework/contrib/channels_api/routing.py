@@ -36,3 +36,8 @@ class WebsocketDemultiplexer(AsyncJsonWebsocketDemultiplexer):
                 raise ValueError(f"{binding.__name__} has no stream name; set `stream = ...` on it")
             streams[binding.stream] = binding
         return cls.as_asgi(**streams)
+
+
+__all__ = [
+    "WebsocketDemultiplexer",
+]

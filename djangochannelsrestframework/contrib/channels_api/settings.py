@@ -78,3 +78,16 @@ class APISettings:
 
 #: channels-api's settings object: ``api_settings.DEFAULT_PAGE_SIZE``.
 api_settings = APISettings()
+
+
+__all__ = [
+    "CHANNELS_API_STYLE",
+    "DEFAULTS",
+    "IMPORT_STRINGS",
+    "STANDARD_STYLE",
+    "STYLE_SETTINGS",
+    "APISettings",
+    "api_settings",
+    "channels_api_setting",
+    "import_class",
+]

@@ -21,8 +21,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.db.models import Model
 
+from ..._engine.fanout import registry
 from ...observer.base_observer import logger
-from ...observer.delivery import registry
 from ...observer.lists import ListFrame, ListOutcome
 from ...observer.model_observer import ModelObserver, json_pk
 from ...observer.sharing import encode_payload, shared_result

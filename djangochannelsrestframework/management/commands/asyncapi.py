@@ -51,3 +51,8 @@ class Command(BaseCommand):
                 raise CommandError("YAML output needs PyYAML (pip install pyyaml).") from exc
             return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = [
+    "Command",
+]

@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from .settings import api_settings
+from ..settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
 

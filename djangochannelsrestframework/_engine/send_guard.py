@@ -23,8 +23,8 @@ import weakref
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
+from ..settings import api_settings
 from .cancellation import cancellable
-from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
 

@@ -16,7 +16,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
-from .settings import api_settings
+from ..settings import api_settings
 
 #: (user class, pk, event id) -> the user as reloaded for that event; a few recent events only.
 _reloaded: OrderedDict[tuple[Any, Any, str], Any] = OrderedDict()

@@ -63,7 +63,7 @@ def log_action(
     """One action call: name, request id, reply status (``-`` when the action sent no reply) and duration."""
     status: Any = "-"
     if error is not None:
-        from .exceptions import errors_for_exception
+        from ..exceptions import errors_for_exception
 
         mapped = errors_for_exception(error)
         status = f"{mapped[1] if mapped is not None else 500} ({type(error).__qualname__})"

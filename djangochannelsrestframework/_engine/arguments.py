@@ -171,3 +171,11 @@ def bind_arguments(
 def check_arguments(params: Parameters, kwargs: Mapping[str, Any], injected: frozenset[str]) -> None:
     """Raise a 400 ``ValidationError`` naming unknown or missing arguments (types are not checked)."""
     bind_arguments(ActionPlan(params, ()), kwargs, injected, None)
+
+
+def lookup_key(consumer: Any) -> str:
+    """The message key that names the object of a detail action (``pk`` unless the consumer says otherwise)."""
+    get_lookup_key = getattr(consumer, "get_lookup_key", None)
+    if callable(get_lookup_key):
+        return str(get_lookup_key())
+    return str(getattr(consumer, "lookup_url_kwarg", None) or getattr(consumer, "lookup_field", None) or "pk")

@@ -21,8 +21,8 @@ from django.utils.module_loading import import_string
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ..settings import api_settings
 from .cancellation import cancellable
-from .settings import api_settings
 
 logger = logging.getLogger("djangochannelsrestframework")
 

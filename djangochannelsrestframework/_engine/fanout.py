@@ -1,9 +1,14 @@
-"""The process-local registry of the delivery path: channel-layer group -> cohort -> subscriptions.
+"""The fan-out of the delivery path: channel-layer group -> this process's subscriptions and sockets.
 
-A *cohort* is the set of subscriptions that get the same events for the same change: same consumer
-class, same parameters, same permission context.  Membership and payloads are evaluated once per
-cohort (through :func:`.sharing.shared_result`); each socket only splices in its request id.
+:class:`SubscriptionRegistry` groups subscriptions by *cohort*: the subscriptions that get the same
+events for the same change (same consumer class, same parameters, same permission context), so
+membership and payloads are evaluated once per cohort (through ``observer.sharing.shared_result``).
+:class:`ProcessFanout` joins each observer group once per process and hands its messages to the
+local sockets, each through its :class:`Inbox`, where only the request id differs.
 docs/delivery.rst describes the whole path.
+
+What the public modules use: :func:`fanout_for` (join/leave a group), :class:`Inbox` (one per
+socket), :data:`registry` and :func:`reading_loop`.
 """
 
 from __future__ import annotations
@@ -13,15 +18,16 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Any, Protocol
 
 import channels
 from channels.layers import InMemoryChannelLayer
 
-from ..cancellation import cancellable
-from ..layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
-from ..observer_groups import is_observer_group
+from .cancellation import cancellable
+from .handler_lock import HandlerLock
+from .layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
+from .observer_groups import is_observer_group
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -85,7 +91,7 @@ class _LocalGroup:
     __slots__ = ("consumers", "joined", "last_received", "lock")
 
     def __init__(self) -> None:
-        self.consumers: dict[Any, None] = {}  # insertion-ordered set: sockets get events in join order
+        self.consumers: dict[Any, Inbox | None] = {}  # insertion-ordered: sockets get events in join order
         self.joined = False
         self.lock = asyncio.Lock()
         self.last_received = time.monotonic()  # since the join, until a message arrives
@@ -121,7 +127,7 @@ class ProcessFanout:
 
     The layer then carries one message per group and process instead of one per socket, and channels
     runs no dispatch task per socket: each socket gets the message through
-    :func:`deliver_to_consumer`, in order with its own frames.
+    its :class:`Inbox`, in order with its own frames.
 
     Its memberships heal themselves (docs/delivery.rst, "Staying joined"): every group is joined
     again after any failure of the layer seen in this process, at each new local subscription, and
@@ -144,15 +150,16 @@ class ProcessFanout:
 
     # -- membership ------------------------------------------------------------------------------
 
-    async def join(self, group: str, consumer: Any) -> None:
+    async def join(self, group: str, consumer: Any, inbox: Inbox | None = None) -> None:
         """Subscribe ``consumer`` to ``group``; returns once the layer delivers the group here.
+        The group's events go to ``inbox`` (without one, the socket only holds a membership).
 
         The group is joined in the layer again even when the process is already a member: joining
         is idempotent, and it renews a membership the layer may have expired or lost."""
         entry = self.groups.get(group)
         if entry is None:
             entry = self.groups[group] = _LocalGroup()
-        entry.consumers[consumer] = None
+        entry.consumers[consumer] = inbox
         try:
             if entry.joined and self.channel is not None and not entry.lock.locked():
                 await self.layer.group_add(group, self.channel)  # no leave can be under way: we are a member
@@ -351,10 +358,10 @@ class ProcessFanout:
         if entry is None:
             return
         entry.last_received = time.monotonic()
-        for consumer in list(entry.consumers):
+        for consumer, inbox in list(entry.consumers.items()):
             # a socket that unsubscribed or disconnected during this delivery is skipped
-            if consumer in entry.consumers:
-                await deliver_to_consumer(consumer, message)
+            if inbox is not None and consumer in entry.consumers:
+                await inbox.deliver(message)
 
 
 _CHANNELS_VERSION = tuple(int(part) for part in channels.__version__.split(".")[:2] if part.isdigit())
@@ -422,56 +429,79 @@ def reading_loop(layer: Any) -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
-async def deliver_to_consumer(consumer: Any, message: dict[str, Any]) -> None:
-    """Run ``message``'s handler on ``consumer`` now, or, if the socket is handling a frame or an
-    earlier event, right after it (in the order the events came): never two handlers of one socket
-    at once, as with channels' own per-socket dispatch loop."""
-    if consumer._fanout_closed:
-        return
-    pending = consumer._fanout_pending
-    lock = consumer._dispatch_lock
-    if pending or lock.locked():
-        if pending is None:
-            pending = consumer._fanout_pending = deque()
-        pending.append(message)
-        return
-    async with lock:
-        await run_local_handler(consumer, message)
-        await drain_pending(consumer)
+class Inbox:
+    """One socket's side of the delivery path: the lock that keeps its handlers one at a time
+    (frames, layer messages and fan-out events alike), the events that arrived while it was busy,
+    and whether it still takes events.  The consumer owns it and passes it to :meth:`ProcessFanout.join`.
 
+    ``handle`` runs one message on the socket; ``consumer`` is the socket itself (its ``groups``,
+    ``channel_layer`` and ``close`` are used when it leaves)."""
 
-async def drain_pending(consumer: Any) -> None:
-    """Handle the events that reached ``consumer`` while it was busy (the caller holds its lock)."""
-    pending = consumer._fanout_pending
-    while pending and not consumer._fanout_closed:
-        await run_local_handler(consumer, pending.popleft())
-    consumer._fanout_pending = None
+    __slots__ = ("closed", "consumer", "handle", "lock", "pending")
 
+    def __init__(self, consumer: Any, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        self.consumer = consumer
+        self.handle = handle
+        self.lock = HandlerLock()
+        self.pending: deque[dict[str, Any]] | None = None  # made when an event has to wait
+        self.closed = False
 
-async def run_local_handler(consumer: Any, message: dict[str, Any]) -> None:
-    """One event on one socket.  An error ends that socket only, as it did on its own dispatch loop."""
-    try:
-        await consumer._handle_message(message)
-    except Exception:
-        logger.exception("Error delivering %r to %s; closing the socket", message.get("type"), type(consumer).__name__)
+    def reopen(self) -> None:
+        """Take events again: a consumer instance serving one connection after another."""
+        self.closed = False
+        self.pending = None
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """Run ``message``'s handler now, or, if the socket is handling a frame or an earlier event,
+        right after it (in the order the events came): never two handlers of one socket at once,
+        as with channels' own per-socket dispatch loop."""
+        if self.closed:
+            return
+        pending = self.pending
+        lock = self.lock
+        if pending or lock.locked():
+            if pending is None:
+                pending = self.pending = deque()
+            pending.append(message)
+            return
+        async with lock:
+            await self._run(message)
+            await self.drain()
+
+    async def drain(self) -> None:
+        """Handle the events that arrived while the socket was busy (the caller holds :attr:`lock`)."""
+        pending = self.pending
+        while pending and not self.closed:
+            await self._run(pending.popleft())
+        self.pending = None
+
+    async def _run(self, message: dict[str, Any]) -> None:
+        """One event on the socket.  An error ends that socket only, as it did on its own dispatch loop."""
         try:
-            await consumer.close(code=1011)
+            await self.handle(message)
         except Exception:
-            logger.debug("Could not close the socket after a delivery error", exc_info=True)
-        await leave_all(consumer)
+            consumer = self.consumer
+            logger.exception(
+                "Error delivering %r to %s; closing the socket", message.get("type"), type(consumer).__name__
+            )
+            try:
+                await consumer.close(code=1011)
+            except Exception:
+                logger.debug("Could not close the socket after a delivery error", exc_info=True)
+            await self.leave_all()
 
-
-async def leave_all(consumer: Any) -> None:
-    """Leave every observer group of ``consumer`` (on disconnect); later events are not handled."""
-    consumer._fanout_closed = True
-    consumer._fanout_pending = None
-    groups = [name for name in consumer.groups if is_observer_group(name)]
-    if not groups or consumer.channel_layer is None:
-        return
-    fanout = fanout_for(consumer.channel_layer)
-    for group in groups:
-        consumer.groups.discard(group)
-        try:
-            await fanout.leave(group, consumer)
-        except Exception as exc:  # the process leaves the group in the layer at its next re-join
-            logger.warning("Could not leave group %s in the channel layer: %r", group, exc)
+    async def leave_all(self) -> None:
+        """Leave every observer group of the socket (on disconnect); later events are not handled."""
+        self.closed = True
+        self.pending = None
+        consumer = self.consumer
+        groups = [name for name in consumer.groups if is_observer_group(name)]
+        if not groups or consumer.channel_layer is None:
+            return
+        fanout = fanout_for(consumer.channel_layer)
+        for group in groups:
+            consumer.groups.discard(group)
+            try:
+                await fanout.leave(group, consumer)
+            except Exception as exc:  # the process leaves the group in the layer at its next re-join
+                logger.warning("Could not leave group %s in the channel layer: %r", group, exc)

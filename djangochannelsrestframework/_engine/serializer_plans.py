@@ -89,7 +89,7 @@ def _forget_plans(**kwargs: Any) -> None:
     _plans.clear()
 
 
-setting_changed.connect(_forget_plans, dispatch_uid="djangochannelsrestframework.serializer_plans")
+setting_changed.connect(_forget_plans, dispatch_uid="djangochannelsrestframework._engine.serializer_plans")
 
 
 def _static_field(field: Any, allow_methods: bool) -> bool:

@@ -16,7 +16,7 @@ read therefore runs under :func:`.cancellation.cancellable`, which repeats the c
 read ends.
 
 Every failure a reader or sender of the process sees is also reported with :func:`note_layer_failure`
-to the watchers of that layer (the process fan-out of observer groups, observer/delivery.py): with
+to the watchers of that layer (the process fan-out of observer groups, _engine/fanout.py): with
 channels_redis only one coroutine of a process reads from Redis at a time, so the one that sees a
 failure is often not the one that must re-join its groups.
 """

@@ -1,6 +1,6 @@
 """Observer group names: how an observer's channel-layer groups are named, and how to tell them apart.
 
-Observer groups are delivered once per process (observer/delivery.py), not per socket, so the
+Observer groups are delivered once per process (_engine/fanout.py), not per socket, so the
 consumer and the layer-outage handling (:mod:`.layer_resilience`) treat them apart from a user's own
 groups.  This module imports nothing from the package, so any module can use it without a cycle.
 """
