@@ -40,7 +40,7 @@ DEMO_USERS = (("alice", "alice-demo-pass"), ("bob", "bob-demo-pass"))
 
 #: The browser tests drive Debian's Chromium here (Playwright never downloads a browser).
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_TESTS = ("tests/test_demo_browser.py", "tests/test_browsable_streams_browser.py")
+BROWSER_TESTS = ("tests/demo/test_demo_browser.py", "tests/features/test_browsable_streams_browser.py")
 
 
 class StepFailed(Exception):

@@ -4,7 +4,7 @@
     nox -s "tests(oldest)"   # the suite against the wheel with the oldest supported versions
     nox -s dcrf_project      # a DCRF 1.3 project (pinned channels 4.1.0) run on DCRF, then on ours
     nox -s "dcrf_suite(oldest)"  # DCRF 1.3.0's own tests (from its sdist on PyPI) against the wheel
-    nox -s dcrf_names        # (not in CI) rewrite tests/dcrf13_names/dcrf-1.3.0-names.json from DCRF 1.3.0
+    nox -s dcrf_names        # (not in CI) rewrite tests/support/dcrf13_names/dcrf-1.3.0-names.json from DCRF 1.3.0
 
 ``.ci/run`` runs every session (``python3 dev.py matrix``).  The test sessions copy the suite into a
 temporary folder without the package, so ``import djangochannelsrestframework`` can only find the
@@ -28,14 +28,14 @@ DIST = ROOT / "dist"
 PACKAGE = "djangochannelsrestframework"
 #: What the suite needs beside itself: tests import the docs' examples and the demo project.
 SUITE_FILES = ("tests", "docs", "example", "README.md", "pyproject.toml", "dev.py")
-DCRF_PROJECT = ROOT / "tests" / "projects" / "dcrf13_project"
+DCRF_PROJECT = ROOT / "tests" / "support" / "projects" / "dcrf13_project"
 #: The DCRF release we replace: its sdist on PyPI carries its test modules.
 DCRF_RELEASE = "1.3.0"
 #: How many of those tests there are; the dcrf_suite session wants exactly this many passed.
 DCRF_SUITE_TESTS = 52
 #: What the sdist's tests import but the sdist lacks, written for this project: file here -> file in
 #: the suite's ``tests`` package.
-DCRF_SUITE_SUPPORT = ROOT / "tests" / "projects" / "dcrf13_suite"
+DCRF_SUITE_SUPPORT = ROOT / "tests" / "support" / "projects" / "dcrf13_suite"
 DCRF_SUITE_FILES = {
     "settings_conftest.py": "conftest.py",
     "models.py": "models.py",
@@ -43,7 +43,7 @@ DCRF_SUITE_FILES = {
 }
 #: The test requirements DCRF 1.3.0 declares (its setup.py's ``tests`` extra, without coverage).
 DCRF_SUITE_REQUIREMENTS = ["pytest>=8.3.3", "pytest-django>=4.9.0", "pytest-asyncio>=0.24.0", "daphne>=4.1"]
-DCRF_NAMES = ROOT / "tests" / "dcrf13_names"
+DCRF_NAMES = ROOT / "tests" / "support" / "dcrf13_names"
 
 nox.options.sessions = ["dist", "tests", "dcrf_project", "dcrf_suite"]
 nox.options.reuse_existing_virtualenvs = False
@@ -175,16 +175,16 @@ REDIS_ONLY_CORNERS = {"newest-redis7"}
 #: differences): the checkout's run and the oldest and newest corners run them, the middle corners
 #: leave them out so CI stays well inside its time limit.
 PROCESS_SCENARIOS = (
-    "tests/test_fault_fanout_recovery.py",
-    "tests/test_observer_subscribe_race.py",
-    "tests/test_redis_socket_timeout.py",
+    "tests/fault/test_fault_fanout_recovery.py",
+    "tests/observer/test_observer_subscribe_race.py",
+    "tests/fault/test_redis_socket_timeout.py",
 )
 
 
 def corner_selection(suite: Path, corner: str) -> list[str]:
     """The pytest arguments that choose which of the suite's tests run at ``corner``."""
     if corner in REDIS_ONLY_CORNERS:
-        files = sorted((suite / "tests").glob("test_*.py"))
+        files = sorted((suite / "tests").rglob("test_*.py"))
         return [str(path.relative_to(suite)) for path in files if "redis" in path.read_text().lower()]
     if corner in {"oldest", "newest"}:
         return []
@@ -292,7 +292,7 @@ def dcrf_suite(session: nox.Session, corner: str) -> None:
 
 @nox.session
 def dcrf_names(session: nox.Session) -> None:
-    """Rewrite the names DCRF 1.3.0's modules expose (tests/dcrf13_names/), from DCRF itself."""
+    """Rewrite the names DCRF 1.3.0's modules expose (tests/support/dcrf13_names/), from DCRF itself."""
     session.install(f"{PACKAGE}=={DCRF_RELEASE}")
     show_versions(session)
     session.chdir(session.create_tmp())  # not the checkout, whose package would shadow DCRF's

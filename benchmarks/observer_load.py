@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.support.settings")
 
 import django
 
@@ -22,7 +22,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from tests.app.models import Item  # noqa: E402
+from tests.support.app.models import Item  # noqa: E402
 
 ROWS = 20_000
 ROUNDS = 9

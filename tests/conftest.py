@@ -11,7 +11,7 @@ import pytest
 
 import djangochannelsrestframework
 
-from .live_server import serve
+from .support.live_server import serve
 
 SUITE_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
 # Stands in for todolist/models.py: the test suite installs it as the app "todolist".
-from tests.todolist.models import List, Task
+from tests.support.todolist.models import List, Task
 
 __all__ = ["List", "Task"]

@@ -1,0 +1,1 @@
+"""The demo project (example/) and dev.py, which serves it and runs the browser tests."""

@@ -1,0 +1,1 @@
+"""The documentation, replayed: every page's examples and exchanges, and the pages' reachability."""

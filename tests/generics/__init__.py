@@ -1,0 +1,1 @@
+"""GenericAsyncAPIConsumer and its mixins: CRUD, lists, filters, pagination, streaming, view_as_consumer."""

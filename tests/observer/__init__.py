@@ -1,0 +1,1 @@
+"""Observers and subscriptions: model observers, instance subscriptions, live lists, fan-out, delivery."""

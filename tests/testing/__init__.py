@@ -1,0 +1,1 @@
+"""The test helpers the package ships (djangochannelsrestframework.testing)."""

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class TodolistConfig(AppConfig):
-    name = "tests.todolist"
-    label = "todolist"
-    default_auto_field = "django.db.models.AutoField"
