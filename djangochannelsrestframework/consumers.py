@@ -28,7 +28,7 @@ from typing import List as List  # noqa: UP035
 from typing import Set as Set  # noqa: UP035
 from typing import Type as Type  # noqa: UP035
 
-from channels.consumer import AsyncConsumer, get_handler_name
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async as database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
@@ -47,6 +47,7 @@ from rest_framework.permissions import BasePermission as DRFBasePermission  # no
 from rest_framework.response import Response as Response
 
 from . import codec, memory, throttling
+from ._engine.overrides import Hooks, overrides
 from .arguments import action_plan, bind_arguments
 from .cancellation import cancellable
 from .decorators import lookup_key
@@ -491,7 +492,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
-        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
+        if not overrides(type(self), _PERMISSIONS):
             permissions = self._default_permissions()  # the same list, without a copy and an await
         else:
             permissions = await self.get_permissions(action=action, **kwargs)
@@ -541,7 +542,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
-                if _decodes_with_codec(type(self)):
+                if not overrides(type(self), _DECODING):
                     content = codec.loads(text_data)
                 else:
                     content = await self.decode_json(text_data)
@@ -655,7 +656,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     ) -> None:
         """Send one message in the standard envelope."""
         content = envelope(action, data, errors, status, request_id)
-        if _sends_json_directly(type(self)):
+        if not overrides(type(self), _SENDING):
             # what send_json does, without its three awaits: encode_json, send and send again
             await self.base_send({"type": "websocket.send", "text": codec.dumps(content)})
         else:
@@ -667,7 +668,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         """:meth:`reply` with ``data`` already encoded as ``data_text`` (``codec.dumps(data)``), so one
         payload sent to many sockets is encoded once.  Falls back to :meth:`reply` when the consumer
         changes how replies are built or encoded."""
-        if data_text is None or not _splices_replies(type(self)):
+        if data_text is None or overrides(type(self), _REPLYING):
             await self.reply(action=action, data=data, status=status, request_id=request_id)
             return
         frame = (
@@ -747,55 +748,16 @@ def envelope(
     }
 
 
-def _splices_replies(cls: type) -> bool:
-    """Whether ``cls`` sends replies exactly as :meth:`AsyncAPIConsumer.reply` does (cached per class)."""
-    cached = _SPLICES.get(cls)
-    if cached is None:
-        cached = _SPLICES[cls] = (
-            getattr(cls, "reply", None) is AsyncAPIConsumer.reply
-            and getattr(getattr(cls, "encode_json", None), "__func__", None)
-            is AsyncAPIConsumer.__dict__["encode_json"].__func__
-            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
-        )
-    return cached
-
-
-_SPLICES: dict[type, bool] = {}
-
-
-def _decodes_with_codec(cls: type) -> bool:
-    """Whether ``cls`` decodes frames with :func:`codec.loads`, i.e. keeps our ``decode_json`` (cached)."""
-    cached = _DECODES.get(cls)
-    if cached is None:
-        decode = getattr(getattr(cls, "decode_json", None), "__func__", None)
-        cached = _DECODES[cls] = decode is AsyncAPIConsumer.__dict__["decode_json"].__func__
-    return cached
-
-
-_DECODES: dict[type, bool] = {}
-
-
-def _sends_json_directly(cls: type) -> bool:
-    """Whether ``send_json`` on ``cls`` is exactly ``base_send`` of :func:`codec.dumps`'s text: our
-    ``encode_json``, channels' ``send_json`` and channels' ``send`` chain below it (cached)."""
-    cached = _DIRECT.get(cls)
-    if cached is None:
-        cached = _DIRECT[cls] = (
-            getattr(getattr(cls, "encode_json", None), "__func__", None)
-            is AsyncAPIConsumer.__dict__["encode_json"].__func__
-            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
-            and _sends_below_json(cls) == [AsyncWebsocketConsumer, AsyncConsumer]
-        )
-    return cached
-
-
-def _sends_below_json(cls: type) -> list[type]:
-    """The classes whose ``send`` channels' ``send_json`` reaches (through ``super()``) on ``cls``."""
-    mro = cls.__mro__
-    return [klass for klass in mro[mro.index(AsyncJsonWebsocketConsumer) + 1 :] if "send" in klass.__dict__]
-
-
-_DIRECT: dict[type, bool] = {}
+#: The hooks ``check_permissions`` reads ``permission_classes`` without while a consumer keeps them.
+_PERMISSIONS = Hooks(AsyncAPIConsumer, "get_permissions")
+#: The hooks ``receive`` decodes frames with :func:`codec.loads` without while a consumer keeps them.
+_DECODING = Hooks(AsyncAPIConsumer, "decode_json")
+#: The hooks ``reply`` does the work of (encode with :func:`codec.dumps`, write with ``base_send``)
+#: while a consumer keeps them.  ``send`` counts wherever it is defined, although channels'
+#: ``send_json`` only reaches the definitions below it: one overriding it above is rare.
+_SENDING = Hooks(AsyncAPIConsumer, "encode_json", "send_json", "send")
+#: The hooks ``reply_encoded`` splices a pre-encoded payload into a frame without.
+_REPLYING = Hooks(AsyncAPIConsumer, "reply", "encode_json", "send_json", "send")
 
 
 def __getattr__(name: str) -> Any:

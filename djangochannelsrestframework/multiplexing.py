@@ -27,13 +27,14 @@ import enum
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any, ClassVar
+from typing import Any
 
 from asgiref.compatibility import guarantee_single_callable
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ParseError, ValidationError
 
 from . import codec
+from ._engine.overrides import Hooks, overrides
 from .consumers import envelope
 from .exceptions import SERVER_ERROR_MESSAGE, MessageTooLarge, errors_for_exception
 from .settings import api_settings
@@ -208,12 +209,6 @@ class AsyncJsonWebsocketDemultiplexer:
     #: Accept the socket once every stream's consumer accepted (and close it when one refuses), instead
     #: of when the first accepts as channelsmultiplexer does.
     wait_for_all_streams: bool = False
-    #: Whether :meth:`websocket_send` is the default one (outgoing frames then take a shorter path).
-    _plain_send: ClassVar[bool] = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._plain_send = cls.websocket_send is AsyncJsonWebsocketDemultiplexer.websocket_send
 
     def __init__(self, **applications: Any) -> None:
         self._initkwargs = applications
@@ -466,7 +461,7 @@ class AsyncJsonWebsocketDemultiplexer:
         """Send a consumer's frame to the client in its stream's envelope (held back until the socket is accepted)."""
         if self._accepted and not self.closing:
             text = message.get("text")
-            if self._plain_send and text is not None:
+            if text is not None and not overrides(type(self), _WEBSOCKET_SEND):
                 await self._send({"type": "websocket.send", "text": stream.wrap(text)})
                 return
             await self._deliver(stream, message)
@@ -474,7 +469,7 @@ class AsyncJsonWebsocketDemultiplexer:
             self._early_frames.append((stream, message))
 
     async def _deliver(self, stream: Stream, message: Message) -> None:
-        if self._plain_send:
+        if not overrides(type(self), _WEBSOCKET_SEND):
             await self._send(self._wrapped(stream, message))
         else:
             await self.websocket_send(message, stream.name)
@@ -531,3 +526,7 @@ class AsyncJsonWebsocketDemultiplexer:
             and all(s.task is None or s.task.done() for s in self.sessions.values())
         ):
             hook.cancel()
+
+
+#: The hook whose default lets outgoing frames take a shorter path than :meth:`websocket_send`.
+_WEBSOCKET_SEND = Hooks(AsyncJsonWebsocketDemultiplexer, "websocket_send")

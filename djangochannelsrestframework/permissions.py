@@ -24,6 +24,7 @@ from channels.db import database_sync_to_async
 from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission  # noqa: F401  (DCRF 1.3's name)
 
+from ._engine.overrides import Hooks, overrides
 from .arguments import accepted_kwargs
 from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope
@@ -264,10 +265,13 @@ def as_consumer_permission(permission: Any) -> Any:
 def needs_object_check(permission: Any) -> bool:
     """False when ``permission`` keeps the allow-all ``has_object_permission`` of its base class."""
     if isinstance(permission, WrappedDRFPermission):
-        inner = type(permission.permission).has_object_permission
-        return inner is not drf_permissions.BasePermission.has_object_permission
-    method = getattr(type(permission), "has_object_permission", None)
-    return method is not None and method is not BasePermission.has_object_permission
+        return overrides(type(permission.permission), _DRF_OBJECT_CHECK)
+    kind = type(permission)
+    return overrides(kind, _OBJECT_CHECK) and hasattr(kind, "has_object_permission")
+
+
+_OBJECT_CHECK = Hooks(BasePermission, "has_object_permission")
+_DRF_OBJECT_CHECK = Hooks(drf_permissions.BasePermission, "has_object_permission")
 
 
 def instantiate_permission(permission_class: Any) -> Any:

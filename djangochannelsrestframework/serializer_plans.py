@@ -25,6 +25,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
+from ._engine.overrides import Hooks, overrides
+
 #: Field types whose ``get_attribute``/``to_representation`` never read the context or the parent.
 _VALUE_FIELDS: frozenset[type] = frozenset(
     {
@@ -56,7 +58,8 @@ _VALUE_FIELDS: frozenset[type] = frozenset(
     }
 ) | frozenset(getattr(drf_fields, name) for name in ("BigIntegerField",) if hasattr(drf_fields, name))
 #: Methods a planned class must take from DRF (overrides may read the context or the instance).
-_DRF_METHODS = (
+_DRF_METHODS = Hooks(
+    serializers.ModelSerializer,
     "__init__",
     "get_fields",
     "get_field_names",
@@ -120,7 +123,7 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
     _plans[key] = None  # type: ignore[index]  # also guards recursive nesting
     if not issubclass(cls, serializers.ModelSerializer) or issubclass(cls, serializers.HyperlinkedModelSerializer):
         return None
-    if any(getattr(cls, name, None) is not getattr(serializers.ModelSerializer, name) for name in _DRF_METHODS):
+    if overrides(cls, _DRF_METHODS):
         return None
     try:
         template = cls(context={})
