@@ -75,6 +75,7 @@ from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope as request_from_scope
 from .send_guard import guarded_send
 from .settings import api_settings
+from .types import Reply, RequestId
 from .user_recheck import recheck_user
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -735,8 +736,12 @@ def _request_id_table() -> defaultdict[str, set[Any]]:
 
 
 def envelope(
-    action: str | None, data: Any = None, errors: list[Any] | None = None, status: int = 200, request_id: Any = None
-) -> dict[str, Any]:
+    action: str | None,
+    data: Any = None,
+    errors: list[Any] | None = None,
+    status: int = 200,
+    request_id: RequestId = None,
+) -> Reply:
     """The standard reply envelope; every reply is built here (or spliced to the same shape by
     :meth:`AsyncAPIConsumer.reply_encoded`)."""
     return {

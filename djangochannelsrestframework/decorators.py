@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from functools import partial as partial
 from functools import wraps as wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from typing import Optional as Optional
 
 from channels.db import database_sync_to_async
@@ -22,6 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from rest_framework.exceptions import ValidationError
 
 from .arguments import method_parameters
+from .types import GenericHost
 
 if TYPE_CHECKING:
     from .consumers import AsyncAPIConsumer as AsyncAPIConsumer
@@ -101,7 +102,7 @@ def action(atomic: bool | None = None, detached: bool | None = None, **kwargs: A
         wrapped.action = True
         wrapped.kwargs = kwargs
         wrapped.detached = bool(detached)
-        return wrapped  # type: ignore[no-any-return]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -119,7 +120,7 @@ def detached(func: F) -> F:
     async def detached_method(self: Any, *args: Any, **kwargs: Any) -> None:
         self.start_detached_task(func.__name__, func(self, *args, **kwargs))
 
-    return detached_method  # type: ignore[return-value]
+    return cast(F, detached_method)
 
 
 def list_action(**kwargs: Any) -> Callable[[F], F]:
@@ -127,9 +128,9 @@ def list_action(**kwargs: Any) -> Callable[[F], F]:
     decorate = action(**kwargs)
 
     def decorator(func: F) -> F:
-        wrapped = decorate(func)
-        wrapped.detail = False  # type: ignore[attr-defined]
-        return wrapped
+        wrapped: Any = decorate(func)
+        wrapped.detail = False
+        return cast(F, wrapped)
 
     return decorator
 
@@ -167,7 +168,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
         if asyncio.iscoroutinefunction(func):
 
             @functools.wraps(func)
-            async def async_detail(self: Any, *args: Any, **kw: Any) -> Any:
+            async def async_detail(self: GenericHost, *args: Any, **kw: Any) -> Any:
                 key = _require_lookup_key(self, kw)
                 instance = await database_sync_to_async(self.get_object)(**kw)
                 _drop_unaccepted_key(func, key, kw)
@@ -181,7 +182,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
         else:
 
             @functools.wraps(func)
-            def sync_detail(self: Any, *args: Any, **kw: Any) -> Any:
+            def sync_detail(self: GenericHost, *args: Any, **kw: Any) -> Any:
                 key = _require_lookup_key(self, kw)
                 instance = self.get_object(**kw)
                 _drop_unaccepted_key(func, key, kw)
@@ -194,7 +195,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
             wrapped = sync_detail
         wrapped = action(**kwargs)(wrapped)
         wrapped.detail = True
-        return wrapped  # type: ignore[no-any-return]
+        return cast(F, wrapped)
 
     return decorator
 
