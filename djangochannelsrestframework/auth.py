@@ -24,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .decorators import action
 from .exceptions import AuthenticationFailed
 from .settings import api_settings
-from .types import Scope
+from .types import ConsumerHost, Scope
 
 #: The query-string parameter :class:`TokenAuthMiddleware` reads.
 TOKEN_QUERY_PARAMETER = "token"
@@ -87,10 +87,10 @@ class TokenAuthConsumerMixin:
         await super().check_permissions(action, **kwargs)  # type: ignore[misc]
 
     @action()
-    async def authenticate(self, token: Any = None) -> tuple[dict[str, Any], int]:
+    async def authenticate(self: ConsumerHost, token: Any = None) -> tuple[dict[str, Any], int]:
         """Authenticate this connection with a token; later actions and events run as its user."""
         user = await user_for_token(token)
         if user is None:
             raise AuthenticationFailed()
-        self.scope["user"] = user  # type: ignore[attr-defined]
+        self.scope["user"] = user
         return {"user": user.pk}, 200

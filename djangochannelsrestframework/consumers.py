@@ -75,7 +75,7 @@ from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope as request_from_scope
 from .send_guard import guarded_send
 from .settings import api_settings
-from .types import Reply, RequestId
+from .types import Envelope, Message, RequestId, Scope
 from .user_recheck import recheck_user
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -207,7 +207,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- dispatch --------------------------------------------------------------------------------
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """Serve one socket: channels' ``AsyncConsumer.__call__`` (scope, channel layer, ``base_send``,
         ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
         memory.connections.opened()
@@ -286,7 +286,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 serving.cancel()
             raise
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
+    async def dispatch(self, message: Message) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
         async with self._dispatch_lock:
             await self._handle_message(message)
@@ -295,7 +295,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
                 await drain_pending(self)
 
-    async def _handle_message(self, message: dict[str, Any]) -> None:
+    async def _handle_message(self, message: Message) -> None:
         """Run the handler of a message, closing stale database connections first only when it is
         due (rate-limited, or after a database error) instead of before every message."""
         handler = getattr(self, get_handler_name(message), None)
@@ -333,7 +333,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- connection ------------------------------------------------------------------------------
 
-    async def websocket_connect(self, message: dict[str, Any]) -> None:
+    async def websocket_connect(self, message: Message) -> None:
         """Refuse the handshake unless every permission's ``can_connect`` allows it."""
         self._log_debug = debug_enabled()  # read once per connection: the action path stays cheap
         log_connection(self, "connect")
@@ -362,14 +362,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         log_connection(self, "accept")
         await super().accept(*args, **kwargs)
 
-    async def _can_connect(self, message: dict[str, Any]) -> bool:
+    async def _can_connect(self, message: Message) -> bool:
         for permission in await self.get_permissions(action="connect"):
             if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
                 log_refusal(self, permission)
                 return False
         return await throttling.allow_connection(self.get_throttles(), self.scope, self)
 
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+    async def websocket_disconnect(self, message: Message) -> None:
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
@@ -585,7 +585,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- running actions -------------------------------------------------------------------------
 
-    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
+    async def handle_action(self, action: str, request_id: RequestId, **kwargs: Any) -> None:
         """Pass the gates (:meth:`initial`), bind the arguments, run the action and reply with its result."""
         started = debug_clock() if self._log_debug else None
         try:
@@ -606,7 +606,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 log_action(self, action, request_id, started, result=result)
 
     def bind_action_arguments(
-        self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
+        self, method: Any, action: str, request_id: RequestId, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         """Check the message's keys against the action's signature and type hints (400 naming bad ones),
         convert them, and add ``action``/``request_id`` where the method accepts them."""
@@ -625,7 +625,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             call_kwargs["request_id"] = request_id
         return call_kwargs
 
-    async def reply_with_result(self, result: Any, action: str | None, request_id: Any) -> None:
+    async def reply_with_result(self, result: Any, action: str | None, request_id: RequestId) -> None:
         """Reply with an action's ``(data, status)`` result; ``None`` means the action replied itself.
         Anything else is a bug: it is logged as a warning and answered with 500."""
         if result is None:
@@ -636,7 +636,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         data, status = result
         await self.reply(action=action, data=data, status=status, request_id=request_id)
 
-    async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
+    async def handle_exception(self, exc: Exception, action: str | None, request_id: RequestId) -> None:
         """Reply with the error an exception stands for; unexpected ones are logged and become a 500."""
         housekeeping.note_exception(exc)
         mapped = errors_for_exception(exc)
@@ -653,7 +653,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         data: Any = None,
         errors: list[Any] | None = None,
         status: int = 200,
-        request_id: Any = None,
+        request_id: RequestId = None,
     ) -> None:
         """Send one message in the standard envelope."""
         content = envelope(action, data, errors, status, request_id)
@@ -664,7 +664,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             await self.send_json(content)
 
     async def reply_encoded(
-        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: RequestId = None
     ) -> None:
         """:meth:`reply` with ``data`` already encoded as ``data_text`` (``codec.dumps(data)``), so one
         payload sent to many sockets is encoded once.  Falls back to :meth:`reply` when the consumer
@@ -681,7 +681,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- detached tasks --------------------------------------------------------------------------
 
     def start_detached_task(
-        self, function_name: str, coroutine: Coroutine[Any, Any, Any], request_id: Any = None
+        self, function_name: str, coroutine: Coroutine[Any, Any, Any], request_id: RequestId = None
     ) -> asyncio.Task[Any]:
         """Run ``coroutine`` as a task owned by this connection (cancelled on disconnect)."""
         limit = api_settings.MAX_DETACHED_TASKS
@@ -716,7 +716,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         finally:
             self._forget_detached_task(function_name, task)
 
-    async def cancel_detached_tasks(self, function_name: str | None = None, request_id: Any = _ANY_REQUEST_ID) -> int:
+    async def cancel_detached_tasks(
+        self, function_name: str | None = None, request_id: RequestId = _ANY_REQUEST_ID
+    ) -> int:
         """Cancel this connection's detached tasks (of one function and/or request id) and wait for them."""
         selected: list[tuple[str, asyncio.Task[Any]]] = []
         names: Iterable[str] = [function_name] if function_name is not None else list(self.detached_tasks)
@@ -741,7 +743,7 @@ def envelope(
     errors: list[Any] | None = None,
     status: int = 200,
     request_id: RequestId = None,
-) -> Reply:
+) -> Envelope:
     """The standard reply envelope; every reply is built here (or spliced to the same shape by
     :meth:`AsyncAPIConsumer.reply_encoded`)."""
     return {

@@ -84,7 +84,8 @@ _RETURNED_AS_IS: dict[Any, type] = {
     drf_fields.CharField.to_representation: str,
     drf_fields.IntegerField.to_representation: int,
 }
-_plans: dict[type, tuple[_Entry, ...] | None] = {}
+#: Plans by serializer class, and by ``(class, "nested")`` for one nested in another.
+_plans: dict[type | tuple[type, str], tuple[_Entry, ...] | None] = {}
 
 
 def _forget_plans(**kwargs: Any) -> None:
@@ -120,7 +121,7 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
     key = cls if allow_methods else (cls, "nested")
     if key in _plans:
         return _plans[key]
-    _plans[key] = None  # type: ignore[index]  # also guards recursive nesting
+    _plans[key] = None  # also guards recursive nesting
     if not issubclass(cls, serializers.ModelSerializer) or issubclass(cls, serializers.HyperlinkedModelSerializer):
         return None
     if overrides(cls, _DRF_METHODS):
@@ -139,7 +140,7 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
         as_is = _RETURNED_AS_IS.get(type(field).to_representation) if method is None else None
         entries.append((str(field.field_name), field, method, _direct_attribute(field, values), as_is))
     plan = tuple(entries)
-    _plans[key] = plan  # type: ignore[index]
+    _plans[key] = plan
     return plan
 
 

@@ -14,16 +14,17 @@ mixins call on their consumer, so a mixin method annotates ``self`` with one of 
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict
 
-from django.db.models import Model, QuerySet
+if TYPE_CHECKING:  # only annotations use them: importing this module needs no Django setup
+    from django.db.models import Model, QuerySet
 
 __all__ = [
     "ActionResult",
     "ConsumerHost",
+    "Envelope",
     "GenericHost",
     "Message",
-    "Reply",
     "RequestId",
     "Scope",
 ]
@@ -43,7 +44,7 @@ RequestId: TypeAlias = Any
 ActionResult: TypeAlias = "tuple[Any, int] | None"
 
 
-class Reply(TypedDict):
+class Envelope(TypedDict):
     """The envelope every reply is sent in."""
 
     errors: list[Any]

@@ -489,7 +489,8 @@ class ModelObserver(BaseObserver):
     def _take_old_groups(self, instance: Model, action: Action) -> AbstractSet[str] | None:
         stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)
         if stash and self.id in stash:
-            return stash.pop(self.id)  # type: ignore[no-any-return]
+            taken: AbstractSet[str] = stash.pop(self.id)
+            return taken
         if action is Action.CREATE or not self.groups_depend_on_instance or self.groups_from_pk_only:
             return None
         return self._signal_groups(instance)
