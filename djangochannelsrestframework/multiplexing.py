@@ -212,6 +212,8 @@ class AsyncJsonWebsocketDemultiplexer:
 
     def __init__(self, **applications: Any) -> None:
         self._initkwargs = applications
+        # Read for every outgoing frame: one attribute read instead of a call per frame.
+        self._plain_send = not overrides(type(self), _WEBSOCKET_SEND)
         self.applications = {**self.applications, **applications}
         self.streams = {name: Stream(name, app) for name, app in self.applications.items()}
         self.sessions: dict[str, _StreamSession] = {}
@@ -461,7 +463,7 @@ class AsyncJsonWebsocketDemultiplexer:
         """Send a consumer's frame to the client in its stream's envelope (held back until the socket is accepted)."""
         if self._accepted and not self.closing:
             text = message.get("text")
-            if text is not None and not overrides(type(self), _WEBSOCKET_SEND):
+            if self._plain_send and text is not None:
                 await self._send({"type": "websocket.send", "text": stream.wrap(text)})
                 return
             await self._deliver(stream, message)
@@ -469,7 +471,7 @@ class AsyncJsonWebsocketDemultiplexer:
             self._early_frames.append((stream, message))
 
     async def _deliver(self, stream: Stream, message: Message) -> None:
-        if not overrides(type(self), _WEBSOCKET_SEND):
+        if self._plain_send:
             await self._send(self._wrapped(stream, message))
         else:
             await self.websocket_send(message, stream.name)
