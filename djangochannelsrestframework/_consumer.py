@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
-from channels.consumer import AsyncConsumer, get_handler_name
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -32,6 +32,7 @@ from ._engine.housekeeping import DEFAULT_INTERVAL, housekeeping
 from ._engine.layer_resilience import note_layer_failure, resilient_receive
 from ._engine.logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from ._engine.observer_groups import is_observer_group
+from ._engine.overrides import Hooks, overrides
 from ._engine.send_guard import guarded_send
 from ._engine.user_recheck import recheck_user
 from .exceptions import (
@@ -48,6 +49,7 @@ from .exceptions import (
 from .limits import TOO_MANY_CONNECTIONS_CLOSE_CODE, ConnectionLimitReached, Slot, acquire, release, user_key
 from .permissions import AllowAny, call_permission, instantiate_permission
 from .settings import SettingDefault, api_settings
+from .types import Envelope, Message, RequestId, Scope
 
 logger = logging.getLogger("djangochannelsrestframework")
 
@@ -171,7 +173,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- dispatch --------------------------------------------------------------------------------
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """Serve one socket: channels' ``AsyncConsumer.__call__`` (scope, channel layer, ``base_send``,
         ``StopConsumer`` ends it) with a cheaper loop: see :meth:`_serve`."""
         memory.connections.opened()
@@ -247,7 +249,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 serving.cancel()
             raise
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
+    async def dispatch(self, message: Message) -> None:
         """Run the handler of a message, then the observer events that arrived meanwhile."""
         inbox = self._inbox
         async with inbox.lock:
@@ -255,7 +257,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             if inbox.pending:
                 await inbox.drain()
 
-    async def _handle_message(self, message: dict[str, Any]) -> None:
+    async def _handle_message(self, message: Message) -> None:
         """Run the handler of a message, closing stale database connections first only when it is
         due (rate-limited, or after a database error) instead of before every message."""
         handler = getattr(self, get_handler_name(message), None)
@@ -293,7 +295,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- connection ------------------------------------------------------------------------------
 
-    async def websocket_connect(self, message: dict[str, Any]) -> None:
+    async def websocket_connect(self, message: Message) -> None:
         """Refuse the handshake unless every permission's ``can_connect`` allows it."""
         self._log_debug = debug_enabled()  # read once per connection: the action path stays cheap
         log_connection(self, "connect")
@@ -322,14 +324,14 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         log_connection(self, "accept")
         await super().accept(*args, **kwargs)
 
-    async def _can_connect(self, message: dict[str, Any]) -> bool:
+    async def _can_connect(self, message: Message) -> bool:
         for permission in await self.get_permissions(action="connect"):
             if not await call_permission(permission, "can_connect", scope=self.scope, consumer=self, message=message):
                 log_refusal(self, permission)
                 return False
         return await throttling.allow_connection(self.get_throttles(), self.scope, self)
 
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+    async def websocket_disconnect(self, message: Message) -> None:
         """Cancel every detached task, then leave all groups."""
         log_connection(self, "disconnect", f" code={message.get('code')}")
         await self.cancel_detached_tasks()
@@ -447,7 +449,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     async def check_permissions(self, action: str, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission allows ``action`` with these arguments."""
-        if type(self).get_permissions is AsyncAPIConsumer.get_permissions:
+        if not overrides(type(self), _PERMISSIONS):
             permissions = self._default_permissions()  # the same list, without a copy and an await
         else:
             permissions = await self.get_permissions(action=action, **kwargs)
@@ -497,7 +499,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 logger.warning("Refusing a frame of %d characters; the limit is %d", len(text_data), limit)
                 raise MessageTooLarge(f"Message is too large; the limit is {limit} characters.")
             try:
-                if _decodes_with_codec(type(self)):
+                if not overrides(type(self), _DECODING):
                     content = codec.loads(text_data)
                 else:
                     content = await self.decode_json(text_data)
@@ -539,7 +541,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
 
     # -- running actions -------------------------------------------------------------------------
 
-    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
+    async def handle_action(self, action: str, request_id: RequestId, **kwargs: Any) -> None:
         """Pass the gates (:meth:`initial`), bind the arguments, run the action and reply with its result."""
         started = debug_clock() if self._log_debug else None
         try:
@@ -560,7 +562,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
                 log_action(self, action, request_id, started, result=result)
 
     def bind_action_arguments(
-        self, method: Any, action: str, request_id: Any, kwargs: dict[str, Any]
+        self, method: Any, action: str, request_id: RequestId, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         """Check the message's keys against the action's signature and type hints (400 naming bad ones),
         convert them, and add ``action``/``request_id`` where the method accepts them."""
@@ -579,7 +581,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
             call_kwargs["request_id"] = request_id
         return call_kwargs
 
-    async def reply_with_result(self, result: Any, action: str | None, request_id: Any) -> None:
+    async def reply_with_result(self, result: Any, action: str | None, request_id: RequestId) -> None:
         """Reply with an action's ``(data, status)`` result; ``None`` means the action replied itself.
         Anything else is a bug: it is logged as a warning and answered with 500."""
         if result is None:
@@ -590,7 +592,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         data, status = result
         await self.reply(action=action, data=data, status=status, request_id=request_id)
 
-    async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
+    async def handle_exception(self, exc: Exception, action: str | None, request_id: RequestId) -> None:
         """Reply with the error an exception stands for; unexpected ones are logged and become a 500."""
         housekeeping.note_exception(exc)
         mapped = errors_for_exception(exc)
@@ -607,23 +609,23 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         data: Any = None,
         errors: list[Any] | None = None,
         status: int = 200,
-        request_id: Any = None,
+        request_id: RequestId = None,
     ) -> None:
         """Send one message in the standard envelope."""
         content = envelope(action, data, errors, status, request_id)
-        if _sends_json_directly(type(self)):
+        if not overrides(type(self), _SENDING):
             # what send_json does, without its three awaits: encode_json, send and send again
             await self.base_send({"type": "websocket.send", "text": codec.dumps(content)})
         else:
             await self.send_json(content)
 
     async def reply_encoded(
-        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: RequestId = None
     ) -> None:
         """:meth:`reply` with ``data`` already encoded as ``data_text`` (``codec.dumps(data)``), so one
         payload sent to many sockets is encoded once.  Falls back to :meth:`reply` when the consumer
         changes how replies are built or encoded."""
-        if data_text is None or not _splices_replies(type(self)):
+        if data_text is None or overrides(type(self), _REPLYING):
             await self.reply(action=action, data=data, status=status, request_id=request_id)
             return
         frame = (
@@ -635,7 +637,7 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
     # -- detached tasks --------------------------------------------------------------------------
 
     def start_detached_task(
-        self, function_name: str, coroutine: Coroutine[Any, Any, Any], request_id: Any = None
+        self, function_name: str, coroutine: Coroutine[Any, Any, Any], request_id: RequestId = None
     ) -> asyncio.Task[Any]:
         """Run ``coroutine`` as a task owned by this connection (cancelled on disconnect)."""
         limit = api_settings.MAX_DETACHED_TASKS
@@ -670,7 +672,9 @@ class AsyncAPIConsumer(AsyncJsonWebsocketConsumer, metaclass=APIConsumerMetaclas
         finally:
             self._forget_detached_task(function_name, task)
 
-    async def cancel_detached_tasks(self, function_name: str | None = None, request_id: Any = ANY_REQUEST_ID) -> int:
+    async def cancel_detached_tasks(
+        self, function_name: str | None = None, request_id: RequestId = ANY_REQUEST_ID
+    ) -> int:
         """Cancel this connection's detached tasks (of one function and/or request id) and wait for them."""
         selected: list[tuple[str, asyncio.Task[Any]]] = []
         names: Iterable[str] = [function_name] if function_name is not None else list(self.detached_tasks)
@@ -690,8 +694,12 @@ def _request_id_table() -> defaultdict[str, set[Any]]:
 
 
 def envelope(
-    action: str | None, data: Any = None, errors: list[Any] | None = None, status: int = 200, request_id: Any = None
-) -> dict[str, Any]:
+    action: str | None,
+    data: Any = None,
+    errors: list[Any] | None = None,
+    status: int = 200,
+    request_id: RequestId = None,
+) -> Envelope:
     """The standard reply envelope; every reply is built here (or spliced to the same shape by
     :meth:`AsyncAPIConsumer.reply_encoded`)."""
     return {
@@ -703,52 +711,13 @@ def envelope(
     }
 
 
-def _splices_replies(cls: type) -> bool:
-    """Whether ``cls`` sends replies exactly as :meth:`AsyncAPIConsumer.reply` does (cached per class)."""
-    cached = _SPLICES.get(cls)
-    if cached is None:
-        cached = _SPLICES[cls] = (
-            getattr(cls, "reply", None) is AsyncAPIConsumer.reply
-            and getattr(getattr(cls, "encode_json", None), "__func__", None)
-            is AsyncAPIConsumer.__dict__["encode_json"].__func__
-            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
-        )
-    return cached
-
-
-_SPLICES: dict[type, bool] = {}
-
-
-def _decodes_with_codec(cls: type) -> bool:
-    """Whether ``cls`` decodes frames with :func:`codec.loads`, i.e. keeps our ``decode_json`` (cached)."""
-    cached = _DECODES.get(cls)
-    if cached is None:
-        decode = getattr(getattr(cls, "decode_json", None), "__func__", None)
-        cached = _DECODES[cls] = decode is AsyncAPIConsumer.__dict__["decode_json"].__func__
-    return cached
-
-
-_DECODES: dict[type, bool] = {}
-
-
-def _sends_json_directly(cls: type) -> bool:
-    """Whether ``send_json`` on ``cls`` is exactly ``base_send`` of :func:`codec.dumps`'s text: our
-    ``encode_json``, channels' ``send_json`` and channels' ``send`` chain below it (cached)."""
-    cached = _DIRECT.get(cls)
-    if cached is None:
-        cached = _DIRECT[cls] = (
-            getattr(getattr(cls, "encode_json", None), "__func__", None)
-            is AsyncAPIConsumer.__dict__["encode_json"].__func__
-            and getattr(cls, "send_json", None) is AsyncJsonWebsocketConsumer.send_json
-            and _sends_below_json(cls) == [AsyncWebsocketConsumer, AsyncConsumer]
-        )
-    return cached
-
-
-def _sends_below_json(cls: type) -> list[type]:
-    """The classes whose ``send`` channels' ``send_json`` reaches (through ``super()``) on ``cls``."""
-    mro = cls.__mro__
-    return [klass for klass in mro[mro.index(AsyncJsonWebsocketConsumer) + 1 :] if "send" in klass.__dict__]
-
-
-_DIRECT: dict[type, bool] = {}
+#: The hooks ``check_permissions`` reads ``permission_classes`` without while a consumer keeps them.
+_PERMISSIONS = Hooks(AsyncAPIConsumer, "get_permissions")
+#: The hooks ``receive`` decodes frames with :func:`codec.loads` without while a consumer keeps them.
+_DECODING = Hooks(AsyncAPIConsumer, "decode_json")
+#: The hooks ``reply`` does the work of (encode with :func:`codec.dumps`, write with ``base_send``)
+#: while a consumer keeps them.  ``send`` counts wherever it is defined, although channels'
+#: ``send_json`` only reaches the definitions below it: one overriding it above is rare.
+_SENDING = Hooks(AsyncAPIConsumer, "encode_json", "send_json", "send")
+#: The hooks ``reply_encoded`` splices a pre-encoded payload into a frame without.
+_REPLYING = Hooks(AsyncAPIConsumer, "reply", "encode_json", "send_json", "send")

@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .decorators import action
 from .exceptions import AuthenticationFailed
 from .settings import api_settings
+from .types import ConsumerHost, Scope
 
 #: The query-string parameter :class:`TokenAuthMiddleware` reads.
 TOKEN_QUERY_PARAMETER = "token"
@@ -58,7 +59,7 @@ class TokenAuthMiddleware:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         tokens = query.get(TOKEN_QUERY_PARAMETER)
         if tokens:
@@ -86,12 +87,12 @@ class TokenAuthConsumerMixin:
         await super().check_permissions(action, **kwargs)  # type: ignore[misc]
 
     @action()
-    async def authenticate(self, token: Any = None) -> tuple[dict[str, Any], int]:
+    async def authenticate(self: ConsumerHost, token: Any = None) -> tuple[dict[str, Any], int]:
         """Authenticate this connection with a token; later actions and events run as its user."""
         user = await user_for_token(token)
         if user is None:
             raise AuthenticationFailed()
-        self.scope["user"] = user  # type: ignore[attr-defined]
+        self.scope["user"] = user
         return {"user": user.pk}, 200
 
 

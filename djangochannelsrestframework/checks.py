@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from ._engine.overrides import Hooks, overrides
 from .limits import COUNTER_NAMES
 from .settings import DEFAULTS, IMPORT_STRINGS, SETTING_NAME
 
@@ -369,7 +370,7 @@ def _generic_requirements(cls: type) -> list[checks.CheckMessage]:
         return []
     needs_queryset, needs_serializer = _requirements(cls)
     messages: list[checks.CheckMessage] = []
-    if needs_queryset and cls.queryset is None and cls.get_queryset is GenericAsyncAPIConsumer.get_queryset:
+    if needs_queryset and cls.queryset is None and not overrides(cls, Hooks(GenericAsyncAPIConsumer, "get_queryset")):
         messages.append(
             checks.Error(
                 f"{cls.__name__} has actions that read objects but neither a queryset nor get_queryset().",
@@ -381,8 +382,7 @@ def _generic_requirements(cls: type) -> list[checks.CheckMessage]:
     if (
         needs_serializer
         and cls.serializer_class is None
-        and cls.get_serializer_class is GenericAsyncAPIConsumer.get_serializer_class
-        and cls.get_serializer is GenericAsyncAPIConsumer.get_serializer
+        and not overrides(cls, Hooks(GenericAsyncAPIConsumer, "get_serializer_class", "get_serializer"))
     ):
         messages.append(
             checks.Error(

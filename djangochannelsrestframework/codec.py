@@ -80,7 +80,7 @@ def _same_items(copy: dict[Any, Any], source: dict[Any, Any]) -> bool:
     return True
 
 
-class EncodedOnce(dict):  # type: ignore[type-arg]
+class EncodedOnce(dict[str, Any]):
     """A dict that, made by :meth:`copy_of`, encodes to the :class:`SharedText` of its original (the
     text every equal copy shares) while it holds the original's very keys and values, in order; a copy
     that was changed is encoded on its own.  Values are compared by identity, not encoded again: a

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from functools import partial as partial
 from functools import wraps as wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from typing import Optional as Optional
 
 from channels.db import database_sync_to_async
@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError
 
 from ._engine.arguments import lookup_key, method_parameters
 from .consumers import AsyncAPIConsumer as AsyncAPIConsumer  # DCRF 1.3 exposed it here
+from .types import GenericHost
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,7 +100,7 @@ def action(atomic: bool | None = None, detached: bool | None = None, **kwargs: A
         wrapped.action = True
         wrapped.kwargs = kwargs
         wrapped.detached = bool(detached)
-        return wrapped  # type: ignore[no-any-return]
+        return cast(F, wrapped)
 
     return decorator
 
@@ -117,7 +118,7 @@ def detached(func: F) -> F:
     async def detached_method(self: Any, *args: Any, **kwargs: Any) -> None:
         self.start_detached_task(func.__name__, func(self, *args, **kwargs))
 
-    return detached_method  # type: ignore[return-value]
+    return cast(F, detached_method)
 
 
 def list_action(**kwargs: Any) -> Callable[[F], F]:
@@ -125,9 +126,9 @@ def list_action(**kwargs: Any) -> Callable[[F], F]:
     decorate = action(**kwargs)
 
     def decorator(func: F) -> F:
-        wrapped = decorate(func)
-        wrapped.detail = False  # type: ignore[attr-defined]
-        return wrapped
+        wrapped: Any = decorate(func)
+        wrapped.detail = False
+        return cast(F, wrapped)
 
     return decorator
 
@@ -157,7 +158,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
         if asyncio.iscoroutinefunction(func):
 
             @functools.wraps(func)
-            async def async_detail(self: Any, *args: Any, **kw: Any) -> Any:
+            async def async_detail(self: GenericHost, *args: Any, **kw: Any) -> Any:
                 key = _require_lookup_key(self, kw)
                 instance = await database_sync_to_async(self.get_object)(**kw)
                 _drop_unaccepted_key(func, key, kw)
@@ -171,7 +172,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
         else:
 
             @functools.wraps(func)
-            def sync_detail(self: Any, *args: Any, **kw: Any) -> Any:
+            def sync_detail(self: GenericHost, *args: Any, **kw: Any) -> Any:
                 key = _require_lookup_key(self, kw)
                 instance = self.get_object(**kw)
                 _drop_unaccepted_key(func, key, kw)
@@ -184,7 +185,7 @@ def detail_action(**kwargs: Any) -> Callable[[F], F]:
             wrapped = sync_detail
         wrapped = action(**kwargs)(wrapped)
         wrapped.detail = True
-        return wrapped  # type: ignore[no-any-return]
+        return cast(F, wrapped)
 
     return decorator
 

@@ -20,6 +20,7 @@ from django.http import QueryDict
 from rest_framework.request import Request
 
 from .scope_utils import request_from_scope
+from .types import Scope
 
 #: Message keys that are never filter parameters.
 NON_FILTER_KEYS = frozenset({"action", "request_id", "data", "pk"})
@@ -52,7 +53,7 @@ def query_dict_from_message(kwargs: Mapping[str, Any]) -> QueryDict:
     return query
 
 
-def request_for_message(scope: dict[str, Any], kwargs: Mapping[str, Any], method: str = "GET") -> Request:
+def request_for_message(scope: Scope, kwargs: Mapping[str, Any], method: str = "GET") -> Request:
     """A DRF ``Request`` for the websocket's scope whose query parameters are the message's keys."""
     http_request = request_from_scope(scope)
     http_request.method = method

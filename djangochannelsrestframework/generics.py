@@ -21,6 +21,7 @@ from rest_framework.serializers import Serializer as Serializer
 from ._consumer import AsyncAPIConsumer
 from ._engine.arguments import NULL_NOT_ALLOWED
 from ._engine.converters import lookup_converter
+from ._engine.overrides import Hooks, overrides
 from .filters import request_for_message
 from .permissions import call_permission, needs_object_check
 from .scope_utils import request_from_scope
@@ -29,6 +30,9 @@ from .settings import SettingDefault
 #: While ``subscribe_list`` reads its snapshot: the serializers :meth:`GenericAsyncAPIConsumer.get_serializer`
 #: made, so the subscription knows exactly which rows the snapshot showed (see observer/lists.py).
 made_serializers: ContextVar[list[Any] | None] = ContextVar("dcrf_made_serializers", default=None)
+
+#: The hook whose default lets ``check_object_permissions`` skip permissions without an object check.
+_PERMISSIONS = Hooks(AsyncAPIConsumer, "get_permissions")
 
 
 class GenericAsyncAPIConsumer(AsyncAPIConsumer):
@@ -88,7 +92,7 @@ class GenericAsyncAPIConsumer(AsyncAPIConsumer):
 
     def check_object_permissions(self, obj: Any, **kwargs: Any) -> None:
         """Raise ``PermissionDenied`` unless every permission's ``has_object_permission`` allows ``obj``."""
-        if type(self).get_permissions is AsyncAPIConsumer.get_permissions and not any(
+        if not overrides(type(self), _PERMISSIONS) and not any(
             needs_object_check(permission) for permission in self._default_permissions()
         ):
             return

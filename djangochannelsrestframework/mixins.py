@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict as OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 from typing import Dict as Dict  # noqa: UP035
 from typing import Optional as Optional
 from typing import Tuple as Tuple  # noqa: UP035
@@ -30,14 +30,48 @@ from .consumers import ANY_REQUEST_ID
 from .decorators import action
 from .settings import SettingDefault
 from .settings import api_settings as api_settings
+from .types import GenericHost, RequestId
+
+# What each mixin's actions call on ``self``: its consumer's methods (GenericHost) and its own hooks.
+
+
+class _Creating(GenericHost, Protocol):
+    def perform_create(self, serializer: Any, **kwargs: Any) -> None: ...
+
+
+class _Saving(GenericHost, Protocol):
+    def _save(self, data: dict[str, Any], partial: bool, kwargs: dict[str, Any]) -> Any: ...
+
+    def perform_update(self, serializer: Any, **kwargs: Any) -> None: ...
+
+    def perform_patch(self, serializer: Any, **kwargs: Any) -> None: ...
+
+
+class _Deleting(GenericHost, Protocol):
+    def perform_delete(self, instance: Any, **kwargs: Any) -> None: ...
+
+
+class _Paginating(GenericHost, Protocol):
+    @property
+    def paginator(self) -> Any: ...
+
+    def paginate_queryset(self, queryset: Any, **kwargs: Any) -> Sequence[Any] | None: ...
+
+    def get_paginated_response(self, data: Any) -> Any: ...
+
+
+class _Streaming(_Paginating, Protocol):
+    sleep_time_between_pages: float
+
+    def _next_page_kwargs(self, data: Any) -> dict[str, Any] | None: ...
 
 
 class CreateModelMixin:
     """``create`` action: ``{"action": "create", "data": {...}}`` -> 201 with the serialized object."""
 
     @action()
-    def create(self, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
-        serializer = self.get_serializer(data=data, action_kwargs=kwargs)  # type: ignore[attr-defined]
+    def create(self: _Creating, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
+        serializer = self.get_serializer(data=data, action_kwargs=kwargs)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer, **kwargs)
         return serializer.data, status.HTTP_201_CREATED
@@ -51,8 +85,10 @@ class ListModelMixin:
 
     @action()
     def list(self, **kwargs: Any) -> tuple[Any, int]:
-        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+        # Not ``self: GenericHost``: live lists reach this method through ``self.list`` on a mixin.
+        host = cast(GenericHost, self)
+        queryset = host.filter_queryset(host.get_queryset(**kwargs), **kwargs)
+        serializer = host.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)
         return serializer_data(serializer), status.HTTP_200_OK
 
 
@@ -60,26 +96,24 @@ class RetrieveModelMixin:
     """``retrieve`` action: ``{"action": "retrieve", "pk": 1}`` -> the serialized object."""
 
     @action()
-    def retrieve(self, **kwargs: Any) -> tuple[Any, int]:
-        instance = self.get_object(**kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance=instance, action_kwargs=kwargs)  # type: ignore[attr-defined]
+    def retrieve(self: GenericHost, **kwargs: Any) -> tuple[Any, int]:
+        instance = self.get_object(**kwargs)
+        serializer = self.get_serializer(instance=instance, action_kwargs=kwargs)
         return serializer_data(serializer), status.HTTP_200_OK
 
 
 class _SaveMixin:
-    def _save(self, data: dict[str, Any], partial: bool, kwargs: dict[str, Any]) -> Any:
-        instance = self.get_object(data=data, **kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(  # type: ignore[attr-defined]
-            instance=instance, data=data, action_kwargs=kwargs, partial=partial
-        )
+    def _save(self: _Saving, data: dict[str, Any], partial: bool, kwargs: dict[str, Any]) -> Any:
+        instance = self.get_object(data=data, **kwargs)
+        serializer = self.get_serializer(instance=instance, data=data, action_kwargs=kwargs, partial=partial)
         serializer.is_valid(raise_exception=True)
         if partial:
-            self.perform_patch(serializer, **kwargs)  # type: ignore[attr-defined]
+            self.perform_patch(serializer, **kwargs)
         else:
-            self.perform_update(serializer, **kwargs)  # type: ignore[attr-defined]
+            self.perform_update(serializer, **kwargs)
         if getattr(instance, "_prefetched_objects_cache", None):
             # Prefetched relations are stale after the save; drop them so the reply is fresh.
-            instance._prefetched_objects_cache = {}
+            vars(instance)["_prefetched_objects_cache"] = {}
         return serializer.data
 
 
@@ -87,7 +121,7 @@ class UpdateModelMixin(_SaveMixin):
     """``update`` action: ``{"action": "update", "pk": 1, "data": {...}}`` replaces the object's fields."""
 
     @action()
-    def update(self, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
+    def update(self: _Saving, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
         return self._save(data, False, kwargs), status.HTTP_200_OK
 
     def perform_update(self, serializer: Any, **kwargs: Any) -> None:
@@ -98,7 +132,7 @@ class PatchModelMixin(_SaveMixin):
     """``patch`` action: like ``update`` but only the fields sent change (``partial=True``)."""
 
     @action()
-    def patch(self, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
+    def patch(self: _Saving, data: dict[str, Any], **kwargs: Any) -> tuple[Any, int]:
         return self._save(data, True, kwargs), status.HTTP_200_OK
 
     def perform_patch(self, serializer: Any, **kwargs: Any) -> None:
@@ -109,8 +143,8 @@ class DeleteModelMixin:
     """``delete`` action: ``{"action": "delete", "pk": 1}`` -> 204 with ``data: null``."""
 
     @action()
-    def delete(self, **kwargs: Any) -> tuple[None, int]:
-        instance = self.get_object(**kwargs)  # type: ignore[attr-defined]
+    def delete(self: _Deleting, **kwargs: Any) -> tuple[None, int]:
+        instance = self.get_object(**kwargs)
         self.perform_delete(instance, **kwargs)
         return None, status.HTTP_204_NO_CONTENT
 
@@ -128,13 +162,13 @@ class PaginatedModelListMixin(ListModelMixin):
     pagination_class: Any = SettingDefault("DEFAULT_PAGINATION_CLASS")
 
     @action()
-    def list(self, **kwargs: Any) -> tuple[Any, int]:
-        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+    def list(self: _Paginating, **kwargs: Any) -> tuple[Any, int]:
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
         page = self.paginate_queryset(queryset, **kwargs)
         if page is None:
-            serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+            serializer = self.get_serializer(instance=queryset, many=True, action_kwargs=kwargs)
             return serializer_data(serializer), status.HTTP_200_OK
-        serializer = self.get_serializer(instance=page, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance=page, many=True, action_kwargs=kwargs)
         return self.get_paginated_response(serializer_data(serializer)), status.HTTP_200_OK
 
     @property
@@ -145,11 +179,13 @@ class PaginatedModelListMixin(ListModelMixin):
             self.__dict__["_paginator"] = pagination_class() if pagination_class is not None else None
         return self.__dict__["_paginator"]
 
-    def paginate_queryset(self, queryset: Any, **kwargs: Any) -> Sequence[Any] | None:
+    def paginate_queryset(self: _Paginating, queryset: Any, **kwargs: Any) -> Sequence[Any] | None:
         """One page of ``queryset``, or ``None`` when not paginating."""
-        if self.paginator is None:
+        paginator = self.paginator
+        if paginator is None:
             return None
-        return self.paginator.paginate_queryset(queryset, self.scope, view=self, **kwargs)  # type: ignore[no-any-return, attr-defined]
+        page: Sequence[Any] | None = paginator.paginate_queryset(queryset, self.scope, view=self, **kwargs)
+        return page
 
     def get_paginated_response(self, data: Any) -> Any:
         """The reply body for one page."""
@@ -169,7 +205,7 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
     sleep_time_between_pages: float = 0
 
     @action(detached=True)
-    async def list(self, action: str, request_id: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def list(self: _Streaming, action: str, request_id: RequestId, **kwargs: Any) -> None:  # type: ignore[override]
         if self.paginator is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a pagination_class to stream pages")
         list_page: Any = PaginatedModelListMixin.list
@@ -177,7 +213,7 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
             await asyncio.sleep(self.sleep_time_between_pages)
             # get_queryset & co. see the same keys as for a plain list, action and request_id included.
             data, status_code = await list_page(self, action=action, request_id=request_id, **kwargs)
-            await self.reply(action="list", data=data, status=status_code, request_id=request_id)  # type: ignore[attr-defined]
+            await self.reply(action="list", data=data, status=status_code, request_id=request_id)
             next_kwargs = self._next_page_kwargs(data)
             if next_kwargs is None:
                 return
@@ -189,15 +225,14 @@ class StreamedPaginatedListMixin(PaginatedModelListMixin):
             return None
         next_page = getattr(self.paginator, "next_page_kwargs", None)
         if next_page is not None:
-            return next_page(data)  # type: ignore[no-any-return]
+            following: dict[str, Any] | None = next_page(data)
+            return following
         offset, limit, count = data["offset"], data["limit"], data["count"]
         return None if offset >= count - limit else {"offset": offset + limit}
 
     @action()
-    async def list_cancel(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
-        await self.cancel_detached_tasks(  # type: ignore[attr-defined]
-            "list", request_id=ANY_REQUEST_ID if request_id is None else request_id
-        )
+    async def list_cancel(self: GenericHost, request_id: RequestId = None, **kwargs: Any) -> tuple[None, int]:
+        await self.cancel_detached_tasks("list", request_id=ANY_REQUEST_ID if request_id is None else request_id)
         return None, status.HTTP_200_OK
 
 

@@ -23,6 +23,7 @@ from rest_framework.utils.serializer_helpers import ReturnList as ReturnList
 
 from .filters import request_for_message
 from .settings import api_settings
+from .types import Scope
 
 _MAX_INT = 2**63 - 1
 
@@ -65,7 +66,7 @@ class WebsocketLimitOffsetPagination(LimitOffsetPagination):
     offset: int
 
     def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, scope: dict[str, Any], view: Any = None, **kwargs: Any
+        self, queryset: Any, scope: Scope, view: Any = None, **kwargs: Any
     ) -> list[Any] | None:
         self.scope = scope
         self.limit = self.get_limit(**kwargs)
@@ -115,7 +116,7 @@ class WebsocketPageNumberPagination(PageNumberPagination):
     page_size_query_param: str | None = "page_size"
 
     def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, scope: dict[str, Any], view: Any = None, **kwargs: Any
+        self, queryset: Any, scope: Scope, view: Any = None, **kwargs: Any
     ) -> list[Any] | None:
         request = request_for_message(scope, kwargs)
         return super().paginate_queryset(queryset, request, view)
@@ -148,7 +149,7 @@ class WebsocketCursorPagination(CursorPagination):
     page_size: Any = _DefaultPageSize()
 
     def paginate_queryset(  # type: ignore[override]
-        self, queryset: Any, scope: dict[str, Any], view: Any = None, **kwargs: Any
+        self, queryset: Any, scope: Scope, view: Any = None, **kwargs: Any
     ) -> list[Any] | None:
         request = request_for_message(scope, kwargs)
         return super().paginate_queryset(queryset, request, view)

@@ -25,8 +25,10 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import BasePermission as DRFBasePermission
 
 from ._engine.arguments import accepted_kwargs
+from ._engine.overrides import Hooks, overrides
 from .scope_utils import ensure_async as ensure_async
 from .scope_utils import request_from_scope
+from .types import Scope
 
 
 async def call_permission(permission: Any, method_name: str, /, **kwargs: Any) -> bool:
@@ -98,29 +100,27 @@ class BasePermission(metaclass=BasePermissionMetaclass):
     for every action that touches one object (``get_object``) and allows by default.
     """
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return False
 
-    async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         return True
 
-    async def has_object_permission(
-        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
-    ) -> bool:
+    async def has_object_permission(self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
         return True
 
 
 class AllowAny(BasePermission):
     """Allow every action."""
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return True
 
 
 class IsAuthenticated(BasePermission):
     """Allow actions only for an authenticated ``scope["user"]`` (sockets still connect)."""
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         user = scope.get("user")
         return bool(user and getattr(user, "pk", None) and user.is_authenticated)
 
@@ -132,21 +132,19 @@ class AND(BasePermission):
         self.op1 = op1
         self.op2 = op2
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         kw = dict(scope=scope, consumer=consumer, action=action, **kwargs)
         return await call_permission(self.op1, "has_permission", **kw) and await call_permission(
             self.op2, "has_permission", **kw
         )
 
-    async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         kw = dict(scope=scope, consumer=consumer, message=message)
         return await call_permission(self.op1, "can_connect", **kw) and await call_permission(
             self.op2, "can_connect", **kw
         )
 
-    async def has_object_permission(
-        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
-    ) -> bool:
+    async def has_object_permission(self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
         kw = dict(scope=scope, consumer=consumer, action=action, obj=obj, **kwargs)
         return await call_permission(self.op1, "has_object_permission", **kw) and await call_permission(
             self.op2, "has_object_permission", **kw
@@ -160,21 +158,19 @@ class OR(BasePermission):
         self.op1 = op1
         self.op2 = op2
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         kw = dict(scope=scope, consumer=consumer, action=action, **kwargs)
         return await call_permission(self.op1, "has_permission", **kw) or await call_permission(
             self.op2, "has_permission", **kw
         )
 
-    async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         kw = dict(scope=scope, consumer=consumer, message=message)
         return await call_permission(self.op1, "can_connect", **kw) or await call_permission(
             self.op2, "can_connect", **kw
         )
 
-    async def has_object_permission(
-        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
-    ) -> bool:
+    async def has_object_permission(self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
         kw = dict(scope=scope, consumer=consumer, action=action, **kwargs)
         for op in (self.op1, self.op2):
             if await call_permission(op, "has_permission", **kw) and await call_permission(
@@ -190,17 +186,15 @@ class NOT(BasePermission):
     def __init__(self, op1: Any) -> None:
         self.op1 = op1
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return not await call_permission(
             self.op1, "has_permission", scope=scope, consumer=consumer, action=action, **kwargs
         )
 
-    async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         return not await call_permission(self.op1, "can_connect", scope=scope, consumer=consumer, message=message)
 
-    async def has_object_permission(
-        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
-    ) -> bool:
+    async def has_object_permission(self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
         return not await call_permission(
             self.op1, "has_object_permission", scope=scope, consumer=consumer, action=action, obj=obj, **kwargs
         )
@@ -224,22 +218,20 @@ class WrappedDRFPermission(BasePermission):
     def __init__(self, permission: drf_permissions.BasePermission) -> None:
         self.permission = permission
 
-    def _request(self, scope: dict[str, Any], action: str) -> Any:
+    def _request(self, scope: Scope, action: str) -> Any:
         request = request_from_scope(scope)
         request.method = self.mapped_actions.get(action, action.upper())
         return request
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         request = self._request(scope, action)
         return bool(await database_sync_to_async(self.permission.has_permission)(request, consumer))
 
-    async def can_connect(self, scope: dict[str, Any], consumer: Any, message: Any = None) -> bool:
+    async def can_connect(self, scope: Scope, consumer: Any, message: Any = None) -> bool:
         request = self._request(scope, "connect")
         return bool(await database_sync_to_async(self.permission.has_permission)(request, consumer))
 
-    async def has_object_permission(
-        self, scope: dict[str, Any], consumer: Any, action: str, obj: Any, **kwargs: Any
-    ) -> bool:
+    async def has_object_permission(self, scope: Scope, consumer: Any, action: str, obj: Any, **kwargs: Any) -> bool:
         request = self._request(scope, action)
         return bool(await database_sync_to_async(self.permission.has_object_permission)(request, consumer, obj))
 
@@ -264,10 +256,13 @@ def as_consumer_permission(permission: Any) -> Any:
 def needs_object_check(permission: Any) -> bool:
     """False when ``permission`` keeps the allow-all ``has_object_permission`` of its base class."""
     if isinstance(permission, WrappedDRFPermission):
-        inner = type(permission.permission).has_object_permission
-        return inner is not drf_permissions.BasePermission.has_object_permission
-    method = getattr(type(permission), "has_object_permission", None)
-    return method is not None and method is not BasePermission.has_object_permission
+        return overrides(type(permission.permission), _DRF_OBJECT_CHECK)
+    kind = type(permission)
+    return overrides(kind, _OBJECT_CHECK) and hasattr(kind, "has_object_permission")
+
+
+_OBJECT_CHECK = Hooks(BasePermission, "has_object_permission")
+_DRF_OBJECT_CHECK = Hooks(drf_permissions.BasePermission, "has_object_permission")
 
 
 def instantiate_permission(permission_class: Any) -> Any:

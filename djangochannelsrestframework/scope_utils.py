@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, QueryDict, parse_cookie
 
+from .types import Scope
+
 
 def ensure_async(method: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Return ``method`` if it is a coroutine function, else run it through ``database_sync_to_async``."""
@@ -22,7 +24,7 @@ def ensure_async(method: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 class WebsocketRequest(HttpRequest):
     """An ``HttpRequest`` describing the websocket handshake, for permission classes and serializers."""
 
-    def __init__(self, scope: dict[str, Any]) -> None:
+    def __init__(self, scope: Scope) -> None:
         super().__init__()
         self.scope = scope
         self._ws_scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
@@ -49,7 +51,7 @@ def _headers_as_meta(headers: Any) -> dict[str, str]:
     return meta
 
 
-def request_from_scope(scope: dict[str, Any]) -> HttpRequest:
+def request_from_scope(scope: Scope) -> HttpRequest:
     """Build an ``HttpRequest`` from a websocket scope.
 
     Headers become ``HTTP_*`` META keys (plus ``CONTENT_TYPE``/``CONTENT_LENGTH``), the

@@ -31,6 +31,7 @@ from channels.consumer import AsyncConsumer
 from django.utils.module_loading import import_string
 
 from . import codec
+from .types import Message, RequestId
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -306,7 +307,7 @@ class WebsocketClient:
             await self._inputs.put({"type": "websocket.receive", "text": codec.dumps(content)})
 
     async def call(
-        self, action: str, /, *, request_id: Any = _AUTO, timeout: float | None = None, **arguments: Any
+        self, action: str, /, *, request_id: RequestId = _AUTO, timeout: float | None = None, **arguments: Any
     ) -> Reply:
         """Call ``action`` with ``arguments`` and return its reply.
 
@@ -328,13 +329,13 @@ class WebsocketClient:
         self._used_ids.add(self._next_id)
         return self._next_id
 
-    def _remember_id(self, request_id: Any) -> None:
+    def _remember_id(self, request_id: RequestId) -> None:
         with contextlib.suppress(TypeError):  # unhashable ids cannot collide with the counter
             self._used_ids.add(request_id)
 
     # -- receiving -------------------------------------------------------------------------------
 
-    async def reply_to(self, request_id: Any, timeout: float | None = None) -> Reply:
+    async def reply_to(self, request_id: RequestId, timeout: float | None = None) -> Reply:
         """The first frame carrying ``request_id`` (kept or yet to come)."""
         return await self.event(request_id=request_id, timeout=timeout)
 
@@ -475,7 +476,7 @@ class WebsocketClient:
         if task is not None and task.done() and not task.cancelled() and task.exception() is not None:
             raise cast("BaseException", task.exception())
 
-    def _take(self, message: dict[str, Any]) -> None:
+    def _take(self, message: Message) -> None:
         kind = message.get("type")
         if kind == "websocket.send":
             text = message.get("text")

@@ -25,17 +25,18 @@ from rest_framework.exceptions import Throttled
 
 from .scope_utils import request_from_scope
 from .settings import api_settings
+from .types import Scope
 
 _DRF_IDENT = drf_throttling.BaseThrottle()
 
 
-def client_ident(scope: dict[str, Any]) -> str:
+def client_ident(scope: Scope) -> str:
     """The client's address as DRF identifies it (``X-Forwarded-For`` with ``NUM_PROXIES``, else the peer)."""
     request: Any = request_from_scope(scope)  # DRF's code reads only ``META`` here
     return str(_DRF_IDENT.get_ident(request))
 
 
-def user_or_ident(scope: dict[str, Any]) -> str:
+def user_or_ident(scope: Scope) -> str:
     """``user-<pk>`` for an authenticated user, else ``ip-<address>``."""
     user = scope.get("user")
     if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "pk", None) is not None:
@@ -46,11 +47,11 @@ def user_or_ident(scope: dict[str, Any]) -> str:
 class BaseThrottle:
     """Base class of consumer throttles: override :meth:`allow_request` (and :meth:`wait`)."""
 
-    async def allow_request(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def allow_request(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         """Whether ``action`` may run now."""
         raise NotImplementedError(".allow_request() must be overridden")
 
-    async def allow_connection(self, scope: dict[str, Any], consumer: Any) -> bool:
+    async def allow_connection(self, scope: Scope, consumer: Any) -> bool:
         """Whether a connection attempt may succeed; every attempt is allowed unless overridden."""
         return True
 
@@ -102,21 +103,21 @@ class SimpleRateThrottle(BaseThrottle):
         num, period = rate.split("/")
         return int(num), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         """The key whose history is counted; ``action`` is ``None`` for a connection attempt."""
         raise NotImplementedError(".get_cache_key() must be overridden")
 
-    async def allow_request(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def allow_request(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         if self.throttles_connections:
             return True
         return await self._count(scope, consumer, action)
 
-    async def allow_connection(self, scope: dict[str, Any], consumer: Any) -> bool:
+    async def allow_connection(self, scope: Scope, consumer: Any) -> bool:
         if not self.throttles_connections:
             return True
         return await self._count(scope, consumer, None)
 
-    async def _count(self, scope: dict[str, Any], consumer: Any, action: str | None) -> bool:
+    async def _count(self, scope: Scope, consumer: Any, action: str | None) -> bool:
         if self.rate is None or self.num_requests is None or self.duration is None:
             return True
         key = self.get_cache_key(scope, consumer, action)
@@ -151,7 +152,7 @@ class AnonRateThrottle(SimpleRateThrottle):
 
     scope = "anon"
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         user = scope.get("user")
         if user is not None and getattr(user, "is_authenticated", False):
             return None
@@ -163,7 +164,7 @@ class UserRateThrottle(SimpleRateThrottle):
 
     scope = "user"
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": user_or_ident(scope)}
 
 
@@ -172,7 +173,7 @@ class ConnectionRateThrottle(SimpleRateThrottle):
 
     scope = "connection"
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         return self.cache_format % {
             "scope": self.scope,
             "ident": getattr(consumer, "channel_name", None) or id(consumer),
@@ -188,7 +189,7 @@ class ActionRateThrottle(SimpleRateThrottle):
         self.now = 0.0
         self.num_requests = self.duration = None
 
-    async def allow_request(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def allow_request(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         self.scope = action_throttle_scope(consumer, action)
         if not self.scope:
             return True
@@ -196,7 +197,7 @@ class ActionRateThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return await self._count(scope, consumer, action)
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": user_or_ident(scope)}
 
 
@@ -207,7 +208,7 @@ class ConnectRateThrottle(SimpleRateThrottle):
     scope = "connect"
     throttles_connections = True
 
-    def get_cache_key(self, scope: dict[str, Any], consumer: Any, action: str | None) -> str | None:
+    def get_cache_key(self, scope: Scope, consumer: Any, action: str | None) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": user_or_ident(scope)}
 
 
@@ -225,7 +226,7 @@ class WrappedDRFThrottle(BaseThrottle):
     def __init__(self, throttle: drf_throttling.BaseThrottle) -> None:
         self.throttle = throttle
 
-    async def allow_request(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def allow_request(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         request: Any = request_from_scope(scope)
         return bool(await sync_to_async(self.throttle.allow_request, thread_sensitive=False)(request, consumer))
 
@@ -241,7 +242,7 @@ def as_consumer_throttle(throttle: Any) -> Any:
     return throttle
 
 
-async def check_throttles(throttles: Iterable[Any], scope: dict[str, Any], consumer: Any, action: str) -> None:
+async def check_throttles(throttles: Iterable[Any], scope: Scope, consumer: Any, action: str) -> None:
     """Ask every throttle; when any refuses, raise DRF's ``Throttled`` with the longest wait (a 429 reply)."""
     waits: list[float | None] = []
     refused = False
@@ -254,7 +255,7 @@ async def check_throttles(throttles: Iterable[Any], scope: dict[str, Any], consu
         raise Throttled(wait=max(known) if known else None)
 
 
-async def allow_connection(throttles: Iterable[Any], scope: dict[str, Any], consumer: Any) -> bool:
+async def allow_connection(throttles: Iterable[Any], scope: Scope, consumer: Any) -> bool:
     """Whether every throttle lets a connection attempt through (each counts the attempt)."""
     allowed = True
     for throttle in throttles:

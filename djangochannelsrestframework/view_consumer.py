@@ -23,6 +23,7 @@ from rest_framework.viewsets import ViewSetMixin
 from . import codec
 from ._consumer import AsyncAPIConsumer
 from .scope_utils import request_from_scope
+from .types import RequestId
 
 #: Websocket action -> HTTP method used when ``view_as_consumer`` gets no ``mapped_actions``.
 DEFAULT_MAPPED_ACTIONS: dict[str, str] = {
@@ -76,7 +77,7 @@ class DjangoViewAsConsumer(AsyncAPIConsumer):
         """Unused; kept for compatibility."""
         return None
 
-    async def handle_action(self, action: str, request_id: Any, **kwargs: Any) -> None:
+    async def handle_action(self, action: str, request_id: RequestId, **kwargs: Any) -> None:
         try:
             await self.initial(action, **kwargs)
             if action not in self.actions:

@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from ..types import RequestId
+
 logger = logging.getLogger("djangochannelsrestframework")
 observer_logger = logging.getLogger("djangochannelsrestframework.observer")
 
@@ -58,7 +60,12 @@ def log_refusal(consumer: Any, permission: Any) -> None:
 
 
 def log_action(
-    consumer: Any, action: Any, request_id: Any, started: float, result: Any = None, error: BaseException | None = None
+    consumer: Any,
+    action: Any,
+    request_id: RequestId,
+    started: float,
+    result: Any = None,
+    error: BaseException | None = None,
 ) -> None:
     """One action call: name, request id, reply status (``-`` when the action sent no reply) and duration."""
     status: Any = "-"
@@ -101,7 +108,7 @@ _subscribing_for: ContextVar[Any] = ContextVar("dcrf_subscribing_for", default=N
 
 
 @contextlib.contextmanager
-def subscribing_for(request_id: Any) -> Iterator[None]:
+def subscribing_for(request_id: RequestId) -> Iterator[None]:
     """Log the observer subscriptions made inside the block under ``request_id``."""
     token = _subscribing_for.set(request_id)
     try:
@@ -110,7 +117,7 @@ def subscribing_for(request_id: Any) -> Iterator[None]:
         _subscribing_for.reset(token)
 
 
-def log_subscription(consumer: Any, observer: Any, event: str, groups: int, request_id: Any = None) -> None:
+def log_subscription(consumer: Any, observer: Any, event: str, groups: int, request_id: RequestId = None) -> None:
     """A consumer joined (``subscribe``) or left (``unsubscribe``) an observer's groups."""
     if request_id is None:
         request_id = _subscribing_for.get()

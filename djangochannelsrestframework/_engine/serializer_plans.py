@@ -25,6 +25,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
+from .overrides import Hooks, overrides
+
 #: Field types whose ``get_attribute``/``to_representation`` never read the context or the parent.
 _VALUE_FIELDS: frozenset[type] = frozenset(
     {
@@ -56,7 +58,8 @@ _VALUE_FIELDS: frozenset[type] = frozenset(
     }
 ) | frozenset(getattr(drf_fields, name) for name in ("BigIntegerField",) if hasattr(drf_fields, name))
 #: Methods a planned class must take from DRF (overrides may read the context or the instance).
-_DRF_METHODS = (
+_DRF_METHODS = Hooks(
+    serializers.ModelSerializer,
     "__init__",
     "get_fields",
     "get_field_names",
@@ -81,7 +84,8 @@ _RETURNED_AS_IS: dict[Any, type] = {
     drf_fields.CharField.to_representation: str,
     drf_fields.IntegerField.to_representation: int,
 }
-_plans: dict[type, tuple[_Entry, ...] | None] = {}
+#: Plans by serializer class, and by ``(class, "nested")`` for one nested in another.
+_plans: dict[type | tuple[type, str], tuple[_Entry, ...] | None] = {}
 
 
 def _forget_plans(**kwargs: Any) -> None:
@@ -117,10 +121,10 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
     key = cls if allow_methods else (cls, "nested")
     if key in _plans:
         return _plans[key]
-    _plans[key] = None  # type: ignore[index]  # also guards recursive nesting
+    _plans[key] = None  # also guards recursive nesting
     if not issubclass(cls, serializers.ModelSerializer) or issubclass(cls, serializers.HyperlinkedModelSerializer):
         return None
-    if any(getattr(cls, name, None) is not getattr(serializers.ModelSerializer, name) for name in _DRF_METHODS):
+    if overrides(cls, _DRF_METHODS):
         return None
     try:
         template = cls(context={})
@@ -136,7 +140,7 @@ def _plan(cls: type, allow_methods: bool = True) -> tuple[_Entry, ...] | None:
         as_is = _RETURNED_AS_IS.get(type(field).to_representation) if method is None else None
         entries.append((str(field.field_name), field, method, _direct_attribute(field, values), as_is))
     plan = tuple(entries)
-    _plans[key] = plan  # type: ignore[index]
+    _plans[key] = plan
     return plan
 
 

@@ -37,6 +37,7 @@ from django.db.models.signals import post_init as post_init
 from rest_framework.serializers import BaseSerializer
 from rest_framework.serializers import Serializer as Serializer
 
+from .._engine.overrides import Hooks, overrides
 from .._engine.serializer_plans import serializer_data
 from .base_observer import BaseObserver, listened_groups, logger, nothing_listened, send_to_groups
 
@@ -269,10 +270,7 @@ class _ModelReceivers:
 def _records_as_defined(cls: type) -> bool:
     """Whether an observer class records changes with :class:`ModelObserver`'s own methods (a
     subclass overriding one may act on changes nobody listens to)."""
-    return all(
-        getattr(cls, name) is getattr(ModelObserver, name)
-        for name in ("post_save_receiver", "post_delete_receiver", "database_event", "_record", "_track_state")
-    )
+    return not overrides(cls, _RECORDING)
 
 
 _receivers: dict[type[Model], _ModelReceivers] = {}
@@ -380,10 +378,7 @@ class ModelObserver(BaseObserver):
             if static is not None:
                 return static
             cls = type(self)
-            if (
-                cls.group_names is ModelObserver.group_names
-                and cls.group_names_for_signal is BaseObserver.group_names_for_signal
-            ):
+            if not overrides(cls, _GROUPS):
                 static = self._static_groups = frozenset(self.group_names_for_signal(instance=instance))
                 return static
         return frozenset(self.group_names_for_signal(instance=instance))
@@ -494,7 +489,8 @@ class ModelObserver(BaseObserver):
     def _take_old_groups(self, instance: Model, action: Action) -> AbstractSet[str] | None:
         stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)
         if stash and self.id in stash:
-            return stash.pop(self.id)  # type: ignore[no-any-return]
+            taken: AbstractSet[str] = stash.pop(self.id)
+            return taken
         if action is Action.CREATE or not self.groups_depend_on_instance or self.groups_from_pk_only:
             return None
         return self._signal_groups(instance)
@@ -599,6 +595,14 @@ class ModelObserver(BaseObserver):
         else:
             body = {"pk": json_pk(instance.pk)}
         return {"type": self.message_type, "body": body, "action": action.value}
+
+
+#: The methods that record changes; :func:`_records_as_defined` tells whether a class keeps them.
+_RECORDING = Hooks(
+    ModelObserver, "post_save_receiver", "post_delete_receiver", "database_event", "_record", "_track_state"
+)
+#: The hooks whose defaults make an observer's groups independent of the instance.
+_GROUPS = Hooks(ModelObserver, "group_names", "group_names_for_signal")
 
 
 def _net_action(survivors: list[_Event]) -> Action | None:

@@ -9,6 +9,7 @@ from functools import partial as partial
 from typing import Any
 
 from ..codec import EncodedOnce
+from ..types import RequestId
 
 
 def _takes_consumer_first(method: Any) -> bool | None:
@@ -24,7 +25,7 @@ def _takes_consumer_first(method: Any) -> bool | None:
     return None
 
 
-class ObjPartial(functools.partial):  # type: ignore[type-arg]
+class ObjPartial(functools.partial[Any]):
     """An observer seen through a consumer instance: ``consumer.obs.subscribe(chat_id)`` calls
     ``obs.subscribe(consumer, chat_id)``.
 
@@ -99,7 +100,7 @@ class HashableRequestId:
         return f"HashableRequestId({self.value!r})"
 
 
-def request_id_key(request_id: Any) -> Any:
+def request_id_key(request_id: RequestId) -> Any:
     """What a subscription stores for ``request_id``: the id itself, or a :class:`HashableRequestId`."""
     try:
         hash(request_id)
