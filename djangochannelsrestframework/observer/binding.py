@@ -25,9 +25,21 @@ from .model_observer import ModelObserver
 class GenericModelObserver:
     """A model observer waiting for its model: each consumer class binds it to its own model."""
 
-    def __init__(self, func: Callable[..., Any], batch_changes: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        batch_changes: bool = False,
+        *,
+        name: str | None = None,
+        module: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.func = func
         self.batch_changes = batch_changes
+        #: The consumer attribute the bound observers are, and the module their group names say
+        #: (``func``'s own unless given): see :class:`.base_observer.BaseObserver`.
+        self.name = name
+        self.module = module
         self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
         self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
         self._serializer: Callable[..., Any] | None = None
@@ -60,7 +72,14 @@ class GenericModelObserver:
         return observer
 
     def _new_observer(self, model_cls: type[Model], name: str, many_to_many: bool) -> ModelObserver:
-        observer = ModelObserver(func=self.func, model_cls=model_cls, partition=name, many_to_many=many_to_many)
+        observer = ModelObserver(
+            func=self.func,
+            model_cls=model_cls,
+            partition=name,
+            many_to_many=many_to_many,
+            name=self.name,
+            module=self.module,
+        )
         observer._group_names_for_signal = self._group_names_for_signal
         observer._group_names_for_consumer = self._group_names_for_consumer
         observer._serializer = self._serializer

@@ -46,11 +46,6 @@ def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> I
     yield f"{self.message_type}-model-{self.model_label}-pk-{instance.pk}"
 
 
-_instance_change.__name__ = "handle_instance_change"
-_instance_change.__qualname__ = "handle_instance_change"
-# Group names include the handler's module: keep the one they had, so processes running
-# different releases of this package still reach each other's subscribers.
-_instance_change.__module__ = "djangochannelsrestframework.observer.generics"
 #: The groups name the object by primary key only (a save cannot move it): see ModelObserver.
 _instance_groups.groups_from_pk_only = True  # type: ignore[attr-defined]
 
@@ -63,7 +58,11 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     or ``{"action": "delete", "data": {"pk": 1}, "response_status": 204, ...}``.
     """
 
-    handle_instance_change: Any = GenericModelObserver(_instance_change).groups(_instance_groups)
+    # Group names include the handler's module: keep the one they had, so processes running
+    # different releases of this package still reach each other's subscribers.
+    handle_instance_change: Any = GenericModelObserver(
+        _instance_change, name="handle_instance_change", module="djangochannelsrestframework.observer.generics"
+    ).groups(_instance_groups)
 
     def _start_connection(self) -> None:
         super()._start_connection()  # type: ignore[misc]

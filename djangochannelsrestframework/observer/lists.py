@@ -114,10 +114,6 @@ async def _list_change(self: Any, message: dict[str, Any], group: Any = None, ev
     await self.handle_list_changes(message.get("changes", ()), group=group, event=event)
 
 
-_list_change.__name__ = "handle_list_change"
-_list_change.__qualname__ = "handle_list_change"
-
-
 def _request_key(request_id: Any) -> str:
     """A hashable key for any JSON request id (lists and objects included)."""
     return codec.dumps(request_id)
@@ -160,7 +156,7 @@ class ListSubscriptionMixin(ListModelMixin):
     permission-checked queryset.  ``{"action": "unsubscribe_list", "request_id": 3}`` stops it.
     """
 
-    handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True)
+    handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True, name="handle_list_change")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

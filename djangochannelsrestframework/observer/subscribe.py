@@ -60,10 +60,6 @@ async def _subscribed_change(
         current_event.reset(token)
 
 
-_subscribed_change.__name__ = "handle_subscribed_change"
-_subscribed_change.__qualname__ = "handle_subscribed_change"
-
-
 class SubscribeModelMixin(ObserverModelInstanceMixin):
     """``subscribe`` and ``unsubscribe`` (channels-api's), plus the instance subscription actions.
 
@@ -71,7 +67,7 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
     """
 
     handle_subscribed_change: Any = (
-        _GenericModelObserver(_subscribed_change)
+        _GenericModelObserver(_subscribed_change, name="handle_subscribed_change")
         .groups_for_signal(_event_groups)
         .groups_for_consumer(_subscription_groups)
     )
