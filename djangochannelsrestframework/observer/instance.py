@@ -245,3 +245,6 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
         return serializer_data(serializer)
+
+    #: The reader whose results can be shared (see :func:`.sharing.shares_instance_data`).
+    _default_instance_reader = _observed_instance_data
