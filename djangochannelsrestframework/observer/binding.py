@@ -130,6 +130,39 @@ def bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
         setattr(cls, attr, generic.bind_to_model(model, f"{cls.__module__}.{cls.__name__}.{attr}", many_to_many))
 
 
+class BindsGenericObservers:
+    """Consumer mixins with generic observers inherit this: each subclass binds them to its model
+    when it is made (every binding goes through :func:`bind_generic_observers`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        bind_generic_observers(cls)
+
+
+def observer_of(cls: type, attr: str, model: type[Model]) -> ModelObserver:
+    """The observer ``cls`` uses as ``attr`` for ``model``: the nearest class's own (a subclass with
+    its parent's model reuses the parent's), bound now when the model is only known at subscription."""
+    observer = next((base.__dict__[attr] for base in cls.__mro__ if attr in base.__dict__), None)
+    if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
+        bind_generic_observers(cls, model)
+        observer = cls.__dict__[attr]
+    return observer
+
+
+#: Observers bound for code that keeps no consumer class attribute (see :func:`shared_observer`).
+_shared: dict[tuple[GenericModelObserver, type[Model], str], ModelObserver] = {}
+
+
+def shared_observer(generic: GenericModelObserver, model: type[Model], partition: str) -> ModelObserver:
+    """``generic`` bound to ``model`` once per process and kept alive (model signals hold
+    observers weakly): for subscriptions that are not consumer attributes (rest-live's)."""
+    key = (generic, model, partition)
+    observer = _shared.get(key)
+    if observer is None:
+        observer = _shared[key] = generic.bind_to_model(model, partition)
+    return observer
+
+
 class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
     """Binds generic model observers to the class's model (kept for DCRF compatibility; the mixins
     below do the same through ``__init_subclass__``)."""

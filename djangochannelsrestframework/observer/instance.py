@@ -25,7 +25,7 @@ from ..decorators import action
 from ..logs import log_instance_delivery, subscribing_for
 from ..mixins import RetrieveModelMixin
 from ..serializer_plans import serializer_data
-from .binding import GenericModelObserver, bind_generic_observers, model_of
+from .binding import GenericModelObserver, model_of, observer_of
 from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin
 from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
@@ -69,19 +69,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         self.__dict__.pop("_hidden_instances", None)  # objects an earlier connection could not see
 
     def _instance_observer(self, model: type[Model]) -> ModelObserver:
-        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
-        observer = next(
-            (
-                cls.__dict__["handle_instance_change"]
-                for cls in type(self).__mro__
-                if "handle_instance_change" in cls.__dict__
-            ),
-            None,
-        )
-        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            bind_generic_observers(type(self), model)
-            observer = type(self).__dict__["handle_instance_change"]
-        return observer
+        return observer_of(type(self), "handle_instance_change", model)
 
     @action()
     async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:

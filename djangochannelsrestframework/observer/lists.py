@@ -34,9 +34,9 @@ from ..generics import made_serializers
 from ..mixins import ListModelMixin
 from ..serializer_plans import serializer_data
 from .base_observer import logger
-from .binding import GenericModelObserver, bind_generic_observers
+from .binding import BindsGenericObservers, GenericModelObserver, observer_of
 from .delivery import registry
-from .model_observer import ModelObserver, json_pk
+from .model_observer import json_pk
 from .sharing import encode_payload, shared_result
 
 
@@ -146,7 +146,7 @@ def _params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
 
 
-class ListSubscriptionMixin(ListModelMixin):
+class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
     """``subscribe_list`` and ``unsubscribe_list``: a live copy of the ``list`` reply.
 
     ``{"action": "subscribe_list", "request_id": 3, ...list parameters}`` replies with exactly what
@@ -157,10 +157,6 @@ class ListSubscriptionMixin(ListModelMixin):
     """
 
     handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True, name="handle_list_change")
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        bind_generic_observers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -193,7 +189,7 @@ class ListSubscriptionMixin(ListModelMixin):
         params = {name: value for name, value in kwargs.items() if name != "action"}
         await self.check_permissions("list", **params)  # type: ignore[attr-defined]
         model = await database_sync_to_async(self._list_model)(params)
-        observer = self._list_observer(model)
+        observer = observer_of(type(self), "handle_list_change", model)
         groups = observer.group_names_for_consumer(self)
         cohort = (type(self), _params_key(params), self.get_list_cohort_context(**params))
         subscription = ListSubscription(self, request_id, params, cohort, groups)
@@ -296,17 +292,6 @@ class ListSubscriptionMixin(ListModelMixin):
     def _list_model(self, params: dict[str, Any]) -> type[Model]:
         model: type[Model] = self.get_queryset(action="list", **params).model  # type: ignore[attr-defined]
         return model
-
-    def _list_observer(self, model: type[Model]) -> ModelObserver:
-        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
-        observer = next(
-            (cls.__dict__["handle_list_change"] for cls in type(self).__mro__ if "handle_list_change" in cls.__dict__),
-            None,
-        )
-        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            bind_generic_observers(type(self), model)
-            observer = type(self).__dict__["handle_list_change"]
-        return observer
 
     def _list_rows_now(self, params: dict[str, Any]) -> frozenset[Any]:
         """The primary keys of the whole filtered queryset (every page): what events are relative to."""

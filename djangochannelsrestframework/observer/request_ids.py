@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .binding import bind_generic_observers
+from .binding import BindsGenericObservers
 from .utils import request_id_key
 
 #: The key of instance subscriptions in ``AsyncAPIConsumer._observer_group_to_request_id``.
 INSTANCE_SUBSCRIPTIONS = "instance-subscriptions"
 
 
-class ObserverConsumerMixin:
+class ObserverConsumerMixin(BindsGenericObservers):
     """Request-id bookkeeping for consumers with generic observers.
 
     ``subscribed_requests`` maps each group to the request ids of this socket that watch it.  The
@@ -21,10 +21,6 @@ class ObserverConsumerMixin:
     """
 
     observer_many_to_many_relationships = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        bind_generic_observers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from django.db.models import Model
 
 from ...observer.base_observer import logger
+from ...observer.binding import GenericModelObserver, shared_observer
 from ...observer.delivery import registry
 from ...observer.lists import ListFrame, ListOutcome
 from ...observer.model_observer import ModelObserver, json_pk
@@ -37,17 +38,12 @@ async def rest_live_changes(consumer: Any, message: dict[str, Any], **kwargs: An
     """Names the channel-layer message type (``rest.live.changes``); consumers handle it themselves."""
 
 
-_observers: dict[type[Model], ModelObserver] = {}
+_changes = GenericModelObserver(rest_live_changes, batch_changes=True)
 
 
 def observer_for(model: type[Model]) -> ModelObserver:
     """The one batching observer of ``model`` for every rest-live subscription of this process."""
-    observer = _observers.get(model)
-    if observer is None:
-        observer = ModelObserver(func=rest_live_changes, model_cls=model, partition=f"rest_live.{model._meta.label}")
-        observer.batch_changes = True
-        _observers[model] = observer
-    return observer
+    return shared_observer(_changes, model, f"rest_live.{model._meta.label}")
 
 
 def params_key(*values: Any) -> str:
