@@ -5,8 +5,9 @@
 * 0.2 (``{"model", "property", "value"}``), for serializers decorated with
   :func:`~.decorators.subscribable`.
 
-Each subscription is a :class:`~.engine.LiveSubscription` on the live-list path: evaluated once per
-cohort and committed batch, events relative to the rows the subscriber already has.
+Each subscription is a :class:`~djangochannelsrestframework.observer.live.LiveSubscription`, the
+live-list engine: evaluated once per cohort and committed batch, events relative to the rows the
+subscriber already has.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from rest_framework.renderers import BaseRenderer
 from ... import codec
 from ...consumers import AsyncAPIConsumer
 from ...observer.base_observer import logger
-from ...observer.lists import ListFrame, ListOutcome
+from ...observer.live import ListFrame, ListOutcome, LiveSubscription, deliver
 from ...observer.model_observer import json_pk
 from ...observer.sharing import encode_payload
 from ...settings import api_settings
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
-from .engine import LiveSubscription, deliver, observer_for, outcome_of, params_key
+from .engine import changed_pks, observer_for, outcome_of, params_key
 from .wire import camelize, encoder, json_renderer
 
 _ACTIONS = {"create": CREATED, "update": UPDATED, "delete": DELETED}
@@ -322,8 +323,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         subscription = LiveSubscription(
             self,
             cohort,
-            group,
-            functools.partial(self._realtime_evaluate, spec),
+            [group],
+            database_sync_to_async(functools.partial(self._realtime_evaluate, spec)),
             functools.partial(self._realtime_send, request_id, spec),
             None if spec.lookups is None else spec.took,
         )
@@ -419,8 +420,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         subscription = LiveSubscription(
             self,
             (type(self), "0.2", key, self.get_cohort_context()),
-            group,
-            functools.partial(self._legacy_evaluate, model, prop, value, entries, user),
+            [group],
+            database_sync_to_async(functools.partial(self._legacy_evaluate, model, prop, value, entries, user)),
             functools.partial(self._legacy_send, label, _group_key_value(model, prop, value), remembered),
             None if remembered is None else functools.partial(_remember, remembered),
         )
@@ -489,7 +490,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     async def rest_live_changes(self, message: dict[str, Any]) -> None:
         """A committed batch of one observed model: send each subscription its events."""
         group = message.get("group")
-        await deliver([s for s in self._subscriptions() if s.group == group], message)
+        subscriptions = [s for s in self._subscriptions() if group in s.groups]
+        if subscriptions:
+            await deliver(subscriptions, changed_pks(message), message.get("event"))
 
     def _subscriptions(self) -> list[LiveSubscription]:
         found = [s for subscriptions in self.realtime_subscriptions.values() for s in subscriptions]
@@ -499,9 +502,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     async def _stop(self, subscriptions: list[LiveSubscription]) -> None:
         for subscription in subscriptions:
             subscription.stop()
-        for group in {subscription.group for subscription in subscriptions}:
+        for group in {group for subscription in subscriptions for group in subscription.groups}:
             await self._leave_unused(group)
 
     async def _leave_unused(self, group: str) -> None:
-        if all(subscription.group != group for subscription in self._subscriptions()):
+        if all(group not in subscription.groups for subscription in self._subscriptions()):
             await self.remove_group(group)
