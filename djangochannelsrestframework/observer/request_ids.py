@@ -1,15 +1,35 @@
-"""The request-id table of generic observers: which request ids of a socket watch which group."""
+"""The one request-id table of a socket: which of its request ids watch which group.
+
+``AsyncAPIConsumer._observer_group_to_request_id`` maps a *kind* to ``{group: {request-id key}}``:
+a kind is an observer's id (``@model_observer`` subscriptions), :data:`INSTANCE_SUBSCRIPTIONS`, or
+:func:`event_kind` of a channels-api ``subscribe`` event action.  A new connection of a reused
+consumer instance clears it in place, so every view of it stays valid.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from .binding import BindsGenericObservers
 from .utils import request_id_key
 
-#: The key of instance subscriptions in ``AsyncAPIConsumer._observer_group_to_request_id``.
+#: The kind of instance subscriptions; no observer id can take it (those name the observer's class).
 INSTANCE_SUBSCRIPTIONS = "instance-subscriptions"
+#: The prefix of the kinds of ``subscribe`` subscriptions (see :func:`event_kind`).
+EVENT_SUBSCRIPTIONS = "event-subscriptions:"
+
+
+def event_kind(event_action: str) -> str:
+    """The kind of the ``subscribe`` subscriptions to ``event_action`` events (``create``, ...)."""
+    return EVENT_SUBSCRIPTIONS + event_action
+
+
+def request_id_table(consumer: Any) -> defaultdict[str, defaultdict[str, set[Any]]]:
+    """``consumer``'s request-id table: kind -> group -> request-id keys (made on first use)."""
+    table: defaultdict[str, defaultdict[str, set[Any]]] = consumer._observer_group_to_request_id
+    return table
 
 
 class ObserverConsumerMixin(BindsGenericObservers):
