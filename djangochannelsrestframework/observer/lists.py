@@ -34,7 +34,7 @@ from ..generics import made_serializers
 from ..mixins import ListModelMixin
 from ..serializer_plans import serializer_data
 from .binding import BindsGenericObservers, GenericModelObserver, observer_of
-from .live import ListFrame, ListOutcome, LiveSubscription, deliver
+from .live import ListFrame, ListOutcome, LiveSubscription, LiveTable, deliver
 from .model_observer import json_pk
 from .sharing import encode_payload
 
@@ -89,7 +89,7 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.list_subscriptions: dict[str, LiveSubscription] = {}
+        self.list_subscriptions = LiveTable()
 
     # -- hooks -----------------------------------------------------------------------------------
 
@@ -132,7 +132,7 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
         # Registered and in its groups (the layer delivers them to this process) before anything is
         # read: every change committed after the reads below reaches it.  Its events wait for this
         # handler to end (one handler at a time per socket), so they apply after the snapshot.
-        self.list_subscriptions[key] = subscription
+        self.list_subscriptions.add(key, subscription)
         try:
             for group in groups:
                 await self.add_group(group)  # type: ignore[attr-defined]
@@ -165,8 +165,6 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
         return None, status.HTTP_204_NO_CONTENT
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        for subscription in self.list_subscriptions.values():
-            subscription.stop()
         self.list_subscriptions.clear()
         await super().websocket_disconnect(message)  # type: ignore[misc]
 
@@ -174,7 +172,7 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
 
     async def handle_list_changes(self, changes: Iterable[Any], group: str | None = None, event: Any = None) -> None:
         """Send this socket's list subscriptions the events of one committed batch of changes."""
-        subscriptions = [s for s in self.list_subscriptions.values() if group is None or group in s.groups]
+        subscriptions = self.list_subscriptions.watching(group)
         if subscriptions:
             await deliver(subscriptions, list(dict.fromkeys(change[0] for change in changes)), event)
 
@@ -235,12 +233,11 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
         return result[0], result[1]
 
     async def _drop_list_subscription(self, key: str) -> bool:
-        subscription = self.list_subscriptions.pop(key, None)
-        if subscription is None:
+        dropped = self.list_subscriptions.pop(key)
+        if dropped is None:
             return False
-        still_used = {group for other in self.list_subscriptions.values() for group in other.groups}
-        subscription.stop()
-        for group in subscription.groups:
+        still_used = self.list_subscriptions.groups()
+        for group in dict.fromkeys(group for subscription in dropped for group in subscription.groups):
             if group not in still_used:
                 await self.remove_group(group)  # type: ignore[attr-defined]
         return True

@@ -151,3 +151,41 @@ async def deliver(subscriptions: Sequence[LiveSubscription], pks: list[Any], eve
                     subscription.on_step(index, outcome)
                 for frame in frames:
                     await subscription.send(index, frame)
+
+
+class LiveTable:
+    """A socket's live subscriptions by key (a request id's JSON, or what a subscription names); a
+    key may hold several (rest-live stacks a repeated request id), kept in the order they came."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[LiveSubscription]] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    def add(self, key: str, subscription: LiveSubscription) -> None:
+        self._entries.setdefault(key, []).append(subscription)
+
+    def watching(self, group: str | None) -> list[LiveSubscription]:
+        """The subscriptions listening to ``group`` (every one when it is ``None``)."""
+        return [s for entry in self._entries.values() for s in entry if group is None or group in s.groups]
+
+    def groups(self) -> set[str]:
+        """The groups some subscription of the table listens to."""
+        return {group for entry in self._entries.values() for s in entry for group in s.groups}
+
+    def pop(self, key: str) -> list[LiveSubscription] | None:
+        """Forget and stop the subscriptions of ``key`` (``None`` when there were none)."""
+        entry = self._entries.pop(key, None)
+        for subscription in entry or ():
+            subscription.stop()
+        return entry
+
+    def clear(self) -> None:
+        """Forget and stop every subscription (the socket closed)."""
+        for entry in self._entries.values():
+            for subscription in entry:
+                subscription.stop()
+        self._entries.clear()

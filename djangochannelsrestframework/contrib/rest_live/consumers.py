@@ -13,7 +13,7 @@ subscriber already has.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -29,7 +29,7 @@ from rest_framework.renderers import BaseRenderer
 from ... import codec
 from ...consumers import AsyncAPIConsumer
 from ...observer.base_observer import logger
-from ...observer.live import ListFrame, ListOutcome, LiveSubscription, deliver
+from ...observer.live import ListFrame, ListOutcome, LiveSubscription, LiveTable, deliver
 from ...observer.model_observer import json_pk
 from ...observer.sharing import encode_payload
 from ...settings import api_settings
@@ -203,9 +203,11 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: 0.7 subscriptions by request id (a repeated id stacks), 0.2 ones by what they name.
-        self.realtime_subscriptions: dict[str, list[LiveSubscription]] = {}
-        self.legacy_subscriptions: dict[str, tuple[LiveSubscription, int]] = {}
+        #: 0.7 subscriptions by request id (a repeated id stacks), 0.2 ones by what they name (with
+        #: how many times the client asked for each: it unsubscribes as often).
+        self.realtime_subscriptions = LiveTable()
+        self.legacy_subscriptions = LiveTable()
+        self._legacy_counts: dict[str, int] = {}
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -217,10 +219,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         await self.accept()
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        for subscription in self._subscriptions():
-            subscription.stop()
         self.realtime_subscriptions.clear()
         self.legacy_subscriptions.clear()
+        self._legacy_counts.clear()
         await super().websocket_disconnect(message)
 
     def get_cohort_context(self) -> Hashable:
@@ -282,10 +283,10 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         if message_type == "subscribe":
             await self._realtime_subscribe(request_id, content)
         elif message_type == "unsubscribe":
-            subscriptions = self.realtime_subscriptions.pop(codec.dumps(request_id), None)
+            subscriptions = self.realtime_subscriptions.pop(codec.dumps(request_id))
             if subscriptions is None:
                 raise SubscriptionError(404, "Attempted to unsubscribe for request ID before subscribing.")
-            await self._stop(subscriptions)
+            await self._leave_unused(group for subscription in subscriptions for group in subscription.groups)
         else:
             raise SubscriptionError(400, f"unknown message type `{message_type}`.")
 
@@ -310,7 +311,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         try:
             known = await database_sync_to_async(self._realtime_start)(spec)
         except BaseException:
-            await self._leave_unused(group)
+            await self._leave_unused([group])
             raise
         cohort = (
             type(self),
@@ -329,7 +330,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             None if spec.lookups is None else spec.took,
         )
         subscription.start([known])
-        self.realtime_subscriptions.setdefault(codec.dumps(request_id), []).append(subscription)
+        self.realtime_subscriptions.add(codec.dumps(request_id), subscription)
 
     def _realtime_start(self, spec: _RealtimeSpec) -> frozenset[Any]:
         """Check the subscription as django-rest-live does; return the rows it starts with."""
@@ -395,18 +396,19 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         if not entries:
             raise SubscriptionError(404, f"Model {label} has no subscribable serializer for `{prop}`.")
         key = params_key(label, prop, value)
-        current = self.legacy_subscriptions.get(key)
+        count = self._legacy_counts.get(key, 0)
         if content.get("unsubscribe", False):
-            if current is None:
+            if not count:
                 raise SubscriptionError(404, f"Not subscribed to {label} with {prop}={value}.")
-            if current[1] > 1:
-                self.legacy_subscriptions[key] = (current[0], current[1] - 1)
+            if count > 1:
+                self._legacy_counts[key] = count - 1
             else:
-                del self.legacy_subscriptions[key]
-                await self._stop([current[0]])
+                del self._legacy_counts[key]
+                left = self.legacy_subscriptions.pop(key) or []
+                await self._leave_unused(group for subscription in left for group in subscription.groups)
             return
-        if current is not None:
-            self.legacy_subscriptions[key] = (current[0], current[1] + 1)
+        if count:
+            self._legacy_counts[key] = count + 1
             return
         model = apps.get_model(label)
         group = observer_for(model).group_names_for_consumer(self)[0]
@@ -415,7 +417,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         try:
             known, remembered = await database_sync_to_async(self._legacy_start)(model, prop, value, entries, user)
         except BaseException:
-            await self._leave_unused(group)
+            await self._leave_unused([group])
             raise
         subscription = LiveSubscription(
             self,
@@ -426,7 +428,8 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             None if remembered is None else functools.partial(_remember, remembered),
         )
         subscription.start(known)
-        self.legacy_subscriptions[key] = (subscription, 1)
+        self.legacy_subscriptions.add(key, subscription)
+        self._legacy_counts[key] = 1
 
     @staticmethod
     def _legacy_rows(model: type[Model], prop: str, value: Any, pks: list[Any] | None) -> list[Model]:
@@ -490,21 +493,15 @@ class SubscriptionConsumer(AsyncAPIConsumer):
     async def rest_live_changes(self, message: dict[str, Any]) -> None:
         """A committed batch of one observed model: send each subscription its events."""
         group = message.get("group")
-        subscriptions = [s for s in self._subscriptions() if group in s.groups]
+        if group is None:
+            return
+        subscriptions = self.realtime_subscriptions.watching(group) + self.legacy_subscriptions.watching(group)
         if subscriptions:
             await deliver(subscriptions, changed_pks(message), message.get("event"))
 
-    def _subscriptions(self) -> list[LiveSubscription]:
-        found = [s for subscriptions in self.realtime_subscriptions.values() for s in subscriptions]
-        found.extend(subscription for subscription, _ in self.legacy_subscriptions.values())
-        return found
-
-    async def _stop(self, subscriptions: list[LiveSubscription]) -> None:
-        for subscription in subscriptions:
-            subscription.stop()
-        for group in {group for subscription in subscriptions for group in subscription.groups}:
-            await self._leave_unused(group)
-
-    async def _leave_unused(self, group: str) -> None:
-        if all(group not in subscription.groups for subscription in self._subscriptions()):
-            await self.remove_group(group)
+    async def _leave_unused(self, groups: Iterable[str]) -> None:
+        """Leave those of ``groups`` that no subscription of this socket listens to now."""
+        still_used = self.realtime_subscriptions.groups() | self.legacy_subscriptions.groups()
+        for group in dict.fromkeys(groups):
+            if group not in still_used:
+                await self.remove_group(group)
