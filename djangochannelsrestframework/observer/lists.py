@@ -34,7 +34,7 @@ from ..generics import made_serializers
 from ..mixins import ListModelMixin
 from ..serializer_plans import serializer_data
 from .binding import BindsGenericObservers, GenericModelObserver, observer_of
-from .live import ListFrame, ListOutcome, LiveSubscription, LiveTable, deliver
+from .live import ListOutcome, LiveSubscription, LiveTable, deliver
 from .model_observer import json_pk
 from .sharing import encode_payload
 
@@ -126,7 +126,7 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
             cohort,
             groups,
             functools.partial(self._evaluate_list_changes, params),
-            functools.partial(self._send_list_frame, request_id),
+            request_id=request_id,
         )
         subscription.known = [frozenset()]  # until the snapshot below says which rows the client has
         # Registered and in its groups (the layer delivers them to this process) before anything is
@@ -175,11 +175,6 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
         subscriptions = self.list_subscriptions.watching(group)
         if subscriptions:
             await deliver(subscriptions, list(dict.fromkeys(change[0] for change in changes)), event)
-
-    async def _send_list_frame(self, request_id: Any, index: int, frame: ListFrame) -> None:
-        await self.reply_encoded(  # type: ignore[attr-defined]
-            frame.action, frame.data, frame.text, status=frame.status, request_id=request_id
-        )
 
     async def _evaluate_list_changes(self, params: dict[str, Any], pks: list[Any]) -> list[ListOutcome]:
         """Which of ``pks`` this cohort may see now, serialized: one query for the whole batch."""

@@ -81,15 +81,16 @@ class ListOutcome:
 
 #: Evaluates a batch's changed primary keys for a cohort: one outcome per stream of the subscription.
 Evaluate = Callable[[list[Any]], Awaitable[Sequence[ListOutcome]]]
-#: Sends one event of stream ``index`` to the subscription's socket.
-Send = Callable[[int, ListFrame], Awaitable[None]]
+#: Sends the events of one batch for stream ``index`` to the subscription's socket, in order.
+Send = Callable[[int, list[ListFrame]], Awaitable[None]]
 
 
 class LiveSubscription:
     """One subscription of a socket: its cohort, the groups it listens to, the rows it has per
-    stream, how its cohort evaluates a batch and how it frames events."""
+    stream, how its cohort evaluates a batch and how it frames events: through ``send``, or, without
+    one, as the consumer's standard replies (``reply_encoded``) under ``request_id``."""
 
-    __slots__ = ("__weakref__", "cohort", "consumer", "evaluate", "groups", "known", "on_step", "send")
+    __slots__ = ("__weakref__", "cohort", "consumer", "evaluate", "groups", "known", "on_step", "request_id", "send")
 
     def __init__(
         self,
@@ -97,14 +98,16 @@ class LiveSubscription:
         cohort: Hashable,
         groups: Sequence[str],
         evaluate: Evaluate,
-        send: Send,
+        send: Send | None = None,
         on_step: Callable[[int, ListOutcome], None] | None = None,
+        request_id: Any = None,
     ) -> None:
         self.consumer = consumer
         self.cohort = cohort
         self.groups = groups
         self.evaluate = evaluate
         self.send = send
+        self.request_id = request_id
         #: Called with each stream's index and outcome after the subscription took its rows (before
         #: its events are sent), when the batch has events for it.
         self.on_step = on_step
@@ -146,46 +149,59 @@ async def deliver(subscriptions: Sequence[LiveSubscription], pks: list[Any], eve
         known = subscription.known
         for index, outcome in enumerate(outcomes):
             frames, known[index] = outcome.step(known[index])
-            if frames:
-                if subscription.on_step is not None:
-                    subscription.on_step(index, outcome)
-                for frame in frames:
-                    await subscription.send(index, frame)
+            if not frames:
+                continue
+            if subscription.on_step is not None:
+                subscription.on_step(index, outcome)
+            if subscription.send is not None:
+                await subscription.send(index, frames)
+                continue
+            # The common case (live lists) replies directly: no wrapper per event and socket.
+            reply, request_id = subscription.consumer.reply_encoded, subscription.request_id
+            for frame in frames:
+                await reply(frame.action, frame.data, frame.text, status=frame.status, request_id=request_id)
 
 
 class LiveTable:
     """A socket's live subscriptions by key (a request id's JSON, or what a subscription names); a
     key may hold several (rest-live stacks a repeated request id), kept in the order they came."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_all", "_entries")
 
     def __init__(self) -> None:
         self._entries: dict[str, list[LiveSubscription]] = {}
+        #: Every subscription, in the order they came: what each event scans.
+        self._all: list[LiveSubscription] = []
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
 
     def add(self, key: str, subscription: LiveSubscription) -> None:
         self._entries.setdefault(key, []).append(subscription)
+        self._all.append(subscription)
 
     def watching(self, group: str | None) -> list[LiveSubscription]:
         """The subscriptions listening to ``group`` (every one when it is ``None``)."""
-        return [s for entry in self._entries.values() for s in entry if group is None or group in s.groups]
+        if group is None:
+            return list(self._all)
+        return [s for s in self._all if group in s.groups]
 
     def groups(self) -> set[str]:
         """The groups some subscription of the table listens to."""
-        return {group for entry in self._entries.values() for s in entry for group in s.groups}
+        return {group for s in self._all for group in s.groups}
 
     def pop(self, key: str) -> list[LiveSubscription] | None:
         """Forget and stop the subscriptions of ``key`` (``None`` when there were none)."""
         entry = self._entries.pop(key, None)
-        for subscription in entry or ():
-            subscription.stop()
+        if entry is not None:
+            for subscription in entry:
+                subscription.stop()
+            self._all = [s for s in self._all if s not in entry]
         return entry
 
     def clear(self) -> None:
         """Forget and stop every subscription (the socket closed)."""
-        for entry in self._entries.values():
-            for subscription in entry:
-                subscription.stop()
+        for subscription in self._all:
+            subscription.stop()
         self._entries.clear()
+        self._all.clear()

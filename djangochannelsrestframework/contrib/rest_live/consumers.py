@@ -370,17 +370,18 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         lookups = {} if spec.lookups is None else {json_pk(i.pk): getattr(i, spec.lookup_field) for i in visible}
         return [_RealtimeOutcome(outcome_of(pks, visible, data, encoder(spec.renderer)), lookups)]
 
-    async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frame: ListFrame) -> None:
-        if frame.action == "delete":
-            pk = frame.data["pk"]
-            lookup = pk if spec.lookups is None else spec.lookups.pop(pk, pk)
-            text = encoder(spec.renderer)({spec.lookup_field: lookup, "id": pk})
-        else:
-            text = frame.text if frame.text is not None else encoder(spec.renderer)(frame.data)
-        await self.send(
-            text_data=f'{{"type":"broadcast","id":{codec.dumps(request_id)},"model":{codec.dumps(spec.label)},'
-            f'"action":"{_ACTIONS[frame.action]}","instance":{text}}}'
-        )
+    async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frames: list[ListFrame]) -> None:
+        for frame in frames:
+            if frame.action == "delete":
+                pk = frame.data["pk"]
+                lookup = pk if spec.lookups is None else spec.lookups.pop(pk, pk)
+                text = encoder(spec.renderer)({spec.lookup_field: lookup, "id": pk})
+            else:
+                text = frame.text if frame.text is not None else encoder(spec.renderer)(frame.data)
+            await self.send(
+                text_data=f'{{"type":"broadcast","id":{codec.dumps(request_id)},"model":{codec.dumps(spec.label)},'
+                f'"action":"{_ACTIONS[frame.action]}","instance":{text}}}'
+            )
 
     # -- 0.2 -------------------------------------------------------------------------------------
 
@@ -475,18 +476,24 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         return outcomes
 
     async def _legacy_send(
-        self, label: str, group_key_value: str, remembered: list[dict[Any, str]] | None, index: int, frame: ListFrame
+        self,
+        label: str,
+        group_key_value: str,
+        remembered: list[dict[Any, str]] | None,
+        index: int,
+        frames: list[ListFrame],
     ) -> None:
-        if frame.action == "delete":
-            pk = frame.data["pk"]
-            last = None if remembered is None else remembered[index].pop(pk, None)
-            text = last if last is not None else codec.dumps({"pk": pk, "id": pk})
-        else:
-            text = frame.text if frame.text is not None else codec.dumps(frame.data)
-        await self.send(
-            text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}",'
-            f'"group_key_value":{group_key_value}}}'
-        )
+        for frame in frames:
+            if frame.action == "delete":
+                pk = frame.data["pk"]
+                last = None if remembered is None else remembered[index].pop(pk, None)
+                text = last if last is not None else codec.dumps({"pk": pk, "id": pk})
+            else:
+                text = frame.text if frame.text is not None else codec.dumps(frame.data)
+            await self.send(
+                text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}",'
+                f'"group_key_value":{group_key_value}}}'
+            )
 
     # -- delivery --------------------------------------------------------------------------------
 
