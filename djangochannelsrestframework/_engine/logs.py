@@ -126,7 +126,7 @@ def log_subscription(consumer: Any, observer: Any, event: str, groups: int, requ
             "%s %s.%s groups=%d request_id=%r",
             event,
             _consumer_name(consumer),
-            getattr(getattr(observer, "func", None), "__name__", observer),
+            getattr(observer, "handler_name", observer),
             groups,
             request_id,
         )
@@ -146,7 +146,7 @@ def log_delivery(consumer: Any, observer: Any, action: Any, request_ids: Collect
         observer_logger.debug(
             "event %s.%s action=%s request_ids=%d",
             _consumer_name(consumer),
-            observer.func.__name__,
+            observer.handler_name,
             action or "-",
             len([request_id for request_id in request_ids if request_id is not None]),
         )

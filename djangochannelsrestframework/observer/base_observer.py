@@ -218,17 +218,24 @@ class BaseObserver:
     reuse the handler's name.
     """
 
-    def __init__(self, func: Callable[..., Any], partition: str = "*") -> None:
+    def __init__(
+        self, func: Callable[..., Any], partition: str = "*", *, name: str | None = None, module: str | None = None
+    ) -> None:
         self.func = func
+        #: The consumer attribute the observer is (``func``'s name unless ``name`` says otherwise):
+        #: the channel-layer message ``type`` is made from it, so channels dispatches it back there.
+        self.handler_name = name or func.__name__
         self._serializer: Callable[..., Any] | None = None
         self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
         self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
-        self._stable_observer_id = f"{partition}-{type(self).__name__}-{func.__module__}.{func.__name__}"
+        # Group names derive from this id, so every process (and release) must compute it alike.
+        module = module or func.__module__
+        self._stable_observer_id = f"{partition}-{type(self).__name__}-{module}.{self.handler_name}"
 
     @property
     def message_type(self) -> str:
         """The channel-layer ``type``; channels dispatches it back to the decorated method."""
-        return self.func.__name__.replace("_", ".")
+        return self.handler_name.replace("_", ".")
 
     def __get__(self, parent: Any, objtype: Any = None) -> Any:
         if parent is None:

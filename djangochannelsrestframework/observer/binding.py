@@ -25,9 +25,21 @@ from .model_observer import ModelObserver
 class GenericModelObserver:
     """A model observer waiting for its model: each consumer class binds it to its own model."""
 
-    def __init__(self, func: Callable[..., Any], batch_changes: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        batch_changes: bool = False,
+        *,
+        name: str | None = None,
+        module: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.func = func
         self.batch_changes = batch_changes
+        #: The consumer attribute the bound observers are, and the module their group names say
+        #: (``func``'s own unless given): see :class:`.base_observer.BaseObserver`.
+        self.name = name
+        self.module = module
         self._group_names_for_signal: Callable[..., Iterable[str]] | None = None
         self._group_names_for_consumer: Callable[..., Iterable[str]] | None = None
         self._serializer: Callable[..., Any] | None = None
@@ -60,7 +72,14 @@ class GenericModelObserver:
         return observer
 
     def _new_observer(self, model_cls: type[Model], name: str, many_to_many: bool) -> ModelObserver:
-        observer = ModelObserver(func=self.func, model_cls=model_cls, partition=name, many_to_many=many_to_many)
+        observer = ModelObserver(
+            func=self.func,
+            model_cls=model_cls,
+            partition=name,
+            many_to_many=many_to_many,
+            name=self.name,
+            module=self.module,
+        )
         observer._group_names_for_signal = self._group_names_for_signal
         observer._group_names_for_consumer = self._group_names_for_consumer
         observer._serializer = self._serializer
@@ -109,6 +128,39 @@ def bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
         else:
             continue
         setattr(cls, attr, generic.bind_to_model(model, f"{cls.__module__}.{cls.__name__}.{attr}", many_to_many))
+
+
+class BindsGenericObservers:
+    """Consumer mixins with generic observers inherit this: each subclass binds them to its model
+    when it is made (every binding goes through :func:`bind_generic_observers`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        bind_generic_observers(cls)
+
+
+def observer_of(cls: type, attr: str, model: type[Model]) -> ModelObserver:
+    """The observer ``cls`` uses as ``attr`` for ``model``: the nearest class's own (a subclass with
+    its parent's model reuses the parent's), bound now when the model is only known at subscription."""
+    observer = next((base.__dict__[attr] for base in cls.__mro__ if attr in base.__dict__), None)
+    if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
+        bind_generic_observers(cls, model)
+        observer = cls.__dict__[attr]
+    return observer
+
+
+#: Observers bound for code that keeps no consumer class attribute (see :func:`shared_observer`).
+_shared: dict[tuple[GenericModelObserver, type[Model], str], ModelObserver] = {}
+
+
+def shared_observer(generic: GenericModelObserver, model: type[Model], partition: str) -> ModelObserver:
+    """``generic`` bound to ``model`` once per process and kept alive (model signals hold
+    observers weakly): for subscriptions that are not consumer attributes (rest-live's)."""
+    key = (generic, model, partition)
+    observer = _shared.get(key)
+    if observer is None:
+        observer = _shared[key] = generic.bind_to_model(model, partition)
+    return observer
 
 
 class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):

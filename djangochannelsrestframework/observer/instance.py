@@ -25,7 +25,7 @@ from .._engine.logs import log_instance_delivery, subscribing_for
 from .._engine.serializer_plans import serializer_data
 from ..decorators import action
 from ..mixins import RetrieveModelMixin
-from .binding import GenericModelObserver, bind_generic_observers, model_of
+from .binding import GenericModelObserver, model_of, observer_of
 from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin
 from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
@@ -46,11 +46,6 @@ def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> I
     yield f"{self.message_type}-model-{self.model_label}-pk-{instance.pk}"
 
 
-_instance_change.__name__ = "handle_instance_change"
-_instance_change.__qualname__ = "handle_instance_change"
-# Group names include the handler's module: keep the one they had, so processes running
-# different releases of this package still reach each other's subscribers.
-_instance_change.__module__ = "djangochannelsrestframework.observer.generics"
 #: The groups name the object by primary key only (a save cannot move it): see ModelObserver.
 _instance_groups.groups_from_pk_only = True  # type: ignore[attr-defined]
 
@@ -63,26 +58,18 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
     or ``{"action": "delete", "data": {"pk": 1}, "response_status": 204, ...}``.
     """
 
-    handle_instance_change: Any = GenericModelObserver(_instance_change).groups(_instance_groups)
+    # Group names include the handler's module: keep the one they had, so processes running
+    # different releases of this package still reach each other's subscribers.
+    handle_instance_change: Any = GenericModelObserver(
+        _instance_change, name="handle_instance_change", module="djangochannelsrestframework.observer.generics"
+    ).groups(_instance_groups)
 
     def _start_connection(self) -> None:
         super()._start_connection()  # type: ignore[misc]
         self.__dict__.pop("_hidden_instances", None)  # objects an earlier connection could not see
 
     def _instance_observer(self, model: type[Model]) -> ModelObserver:
-        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
-        observer = next(
-            (
-                cls.__dict__["handle_instance_change"]
-                for cls in type(self).__mro__
-                if "handle_instance_change" in cls.__dict__
-            ),
-            None,
-        )
-        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            bind_generic_observers(type(self), model)
-            observer = type(self).__dict__["handle_instance_change"]
-        return observer
+        return observer_of(type(self), "handle_instance_change", model)
 
     @action()
     async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
@@ -246,3 +233,6 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
         serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
         return serializer_data(serializer)
+
+    #: The reader whose results can be shared (see :func:`.sharing.shares_instance_data`).
+    _default_instance_reader = _observed_instance_data

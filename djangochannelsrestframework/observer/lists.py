@@ -6,11 +6,11 @@ How an event travels (see docs/delivery.rst):
 
 * a commit sends one channel-layer message per consumer class naming every row it changed
   (:meth:`.model_observer.ModelObserver.batch_messages`);
-* per *cohort* (same consumer class, parameters and permission context, see
+* each ``subscribe_list`` is a :class:`.live.LiveSubscription` (the engine rest-live rides too):
+  per *cohort* (same consumer class, parameters and permission context, see
   :meth:`ListSubscriptionMixin.get_list_cohort_context`) and batch, one socket of the process runs
-  one query for the changed rows that are visible, serializes and encodes them once
-  (:func:`.sharing.shared_result`);
-* each subscription turns that into events from the rows it already has (:meth:`ListOutcome.step`,
+  one query for the changed rows that are visible, serializes and encodes them once;
+* each subscription turns that into events from the rows it already has (:meth:`.live.ListOutcome.step`,
   shared by every subscription holding the same rows) and sends them under its request id.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -29,93 +29,18 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from .. import codec
-from .._engine.fanout import registry
 from .._engine.serializer_plans import serializer_data
 from ..decorators import action
 from ..generics import made_serializers
 from ..mixins import ListModelMixin
-from .base_observer import logger
-from .binding import GenericModelObserver, bind_generic_observers
-from .model_observer import ModelObserver, json_pk
-from .sharing import encode_payload, shared_result
-
-
-class ListFrame(NamedTuple):
-    """One event for a subscriber, with its data already encoded (``text``) for every socket."""
-
-    action: str
-    data: Any
-    text: str | None
-    status: int
-
-
-class ListOutcome:
-    """What one committed batch means for one cohort: which changed rows are visible (with their
-    serialized data and its JSON), and, per set of rows a subscriber already has, its events."""
-
-    __slots__ = ("_deletes", "_steps", "pks", "rows")
-
-    def __init__(self, pks: list[Any], rows: dict[Any, tuple[Any, str | None]]) -> None:
-        self.pks = pks
-        self.rows = rows
-        self._steps: dict[frozenset[Any], tuple[list[ListFrame], frozenset[Any]]] = {}
-        self._deletes: dict[Any, ListFrame] = {}
-
-    def step(self, known: frozenset[Any]) -> tuple[list[ListFrame], frozenset[Any]]:
-        """The events for a subscriber that has the rows ``known``, and the rows it has after them.
-
-        Computed once per distinct ``known``: subscriptions in step share the result and the set."""
-        cached = self._steps.get(known)
-        if cached is not None:
-            return cached
-        frames: list[ListFrame] = []
-        added: list[Any] = []
-        removed: list[Any] = []
-        for pk in self.pks:
-            row = self.rows.get(pk)
-            if row is not None:
-                if pk in known:
-                    frames.append(ListFrame("update", row[0], row[1], status.HTTP_200_OK))
-                else:
-                    frames.append(ListFrame("create", row[0], row[1], status.HTTP_200_OK))
-                    added.append(pk)
-            elif pk in known:
-                frames.append(self._delete(pk))
-                removed.append(pk)
-        after = known.difference(removed).union(added) if added or removed else known
-        self._steps[known] = (frames, after)
-        return frames, after
-
-    def _delete(self, pk: Any) -> ListFrame:
-        frame = self._deletes.get(pk)
-        if frame is None:
-            data = {"pk": pk}
-            frame = self._deletes[pk] = ListFrame("delete", data, encode_payload(data), status.HTTP_204_NO_CONTENT)
-        return frame
-
-
-class ListSubscription:
-    """One ``subscribe_list`` of a socket: its parameters, cohort, groups and the rows it has."""
-
-    __slots__ = ("__weakref__", "cohort", "consumer", "groups", "known", "params", "request_id")
-
-    def __init__(
-        self, consumer: Any, request_id: Any, params: dict[str, Any], cohort: Hashable, groups: list[str]
-    ) -> None:
-        self.consumer = consumer
-        self.request_id = request_id
-        self.params = params
-        self.cohort = cohort
-        self.groups = groups
-        self.known: frozenset[Any] = frozenset()
+from .binding import BindsGenericObservers, GenericModelObserver, observer_of
+from .live import ListOutcome, LiveSubscription, LiveTable, deliver
+from .model_observer import json_pk
+from .sharing import encode_payload
 
 
 async def _list_change(self: Any, message: dict[str, Any], group: Any = None, event: Any = None, **kwargs: Any) -> None:
     await self.handle_list_changes(message.get("changes", ()), group=group, event=event)
-
-
-_list_change.__name__ = "handle_list_change"
-_list_change.__qualname__ = "handle_list_change"
 
 
 def _request_key(request_id: Any) -> str:
@@ -150,7 +75,7 @@ def _params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
 
 
-class ListSubscriptionMixin(ListModelMixin):
+class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
     """``subscribe_list`` and ``unsubscribe_list``: a live copy of the ``list`` reply.
 
     ``{"action": "subscribe_list", "request_id": 3, ...list parameters}`` replies with exactly what
@@ -160,15 +85,11 @@ class ListSubscriptionMixin(ListModelMixin):
     permission-checked queryset.  ``{"action": "unsubscribe_list", "request_id": 3}`` stops it.
     """
 
-    handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        bind_generic_observers(cls)
+    handle_list_change: Any = GenericModelObserver(_list_change, batch_changes=True, name="handle_list_change")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.list_subscriptions: dict[str, ListSubscription] = {}
+        self.list_subscriptions = LiveTable()
 
     # -- hooks -----------------------------------------------------------------------------------
 
@@ -197,14 +118,21 @@ class ListSubscriptionMixin(ListModelMixin):
         params = {name: value for name, value in kwargs.items() if name != "action"}
         await self.check_permissions("list", **params)  # type: ignore[attr-defined]
         model = await database_sync_to_async(self._list_model)(params)
-        observer = self._list_observer(model)
+        observer = observer_of(type(self), "handle_list_change", model)
         groups = observer.group_names_for_consumer(self)
         cohort = (type(self), _params_key(params), self.get_list_cohort_context(**params))
-        subscription = ListSubscription(self, request_id, params, cohort, groups)
+        subscription = LiveSubscription(
+            self,
+            cohort,
+            groups,
+            functools.partial(self._evaluate_list_changes, params),
+            request_id=request_id,
+        )
+        subscription.known = [frozenset()]  # until the snapshot below says which rows the client has
         # Registered and in its groups (the layer delivers them to this process) before anything is
         # read: every change committed after the reads below reaches it.  Its events wait for this
         # handler to end (one handler at a time per socket), so they apply after the snapshot.
-        self.list_subscriptions[key] = subscription
+        self.list_subscriptions.add(key, subscription)
         try:
             for group in groups:
                 await self.add_group(group)  # type: ignore[attr-defined]
@@ -224,9 +152,7 @@ class ListSubscriptionMixin(ListModelMixin):
             await self._drop_list_subscription(key)
             raise
         # Every row the client got is known, so its later deletion or change out of the list is sent.
-        subscription.known = self._shared_known(subscription, known if shown <= known else known | shown)
-        for group in groups:
-            registry.add(group, subscription)
+        subscription.start([known if shown <= known else known | shown])
         return data, status_code
 
     @action()
@@ -239,9 +165,6 @@ class ListSubscriptionMixin(ListModelMixin):
         return None, status.HTTP_204_NO_CONTENT
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        for subscription in self.list_subscriptions.values():
-            for group in subscription.groups:
-                registry.discard(group, subscription)
         self.list_subscriptions.clear()
         await super().websocket_disconnect(message)  # type: ignore[misc]
 
@@ -249,35 +172,19 @@ class ListSubscriptionMixin(ListModelMixin):
 
     async def handle_list_changes(self, changes: Iterable[Any], group: str | None = None, event: Any = None) -> None:
         """Send this socket's list subscriptions the events of one committed batch of changes."""
-        subscriptions = [s for s in self.list_subscriptions.values() if group is None or group in s.groups]
-        if not subscriptions:
-            return
-        pks = list(dict.fromkeys(change[0] for change in changes))
-        for subscription in subscriptions:
-            evaluate = functools.partial(self._evaluate_list_changes, subscription.params, pks)
-            try:
-                if isinstance(event, str):
-                    outcome = await shared_result(("list", event, subscription.cohort), evaluate)
-                else:
-                    outcome = await evaluate()
-            except Exception:
-                logger.exception("Could not evaluate list changes for %s", type(self).__name__)
-                continue
-            frames, subscription.known = outcome.step(subscription.known)
-            for frame in frames:
-                await self.reply_encoded(  # type: ignore[attr-defined]
-                    frame.action, frame.data, frame.text, status=frame.status, request_id=subscription.request_id
-                )
+        subscriptions = self.list_subscriptions.watching(group)
+        if subscriptions:
+            await deliver(subscriptions, list(dict.fromkeys(change[0] for change in changes)), event)
 
-    async def _evaluate_list_changes(self, params: dict[str, Any], pks: list[Any]) -> ListOutcome:
+    async def _evaluate_list_changes(self, params: dict[str, Any], pks: list[Any]) -> list[ListOutcome]:
         """Which of ``pks`` this cohort may see now, serialized: one query for the whole batch."""
         try:
             await self.check_permissions("subscribe_list", **params)  # type: ignore[attr-defined]
             await self.check_permissions("list", **params)  # type: ignore[attr-defined]
         except (APIException, DjangoPermissionDenied):
-            return ListOutcome(pks, {})
+            return [ListOutcome(pks, {})]
         rows = await database_sync_to_async(self._visible_rows)(params, pks)
-        return ListOutcome(pks, rows)
+        return [ListOutcome(pks, rows)]
 
     def _visible_rows(self, params: dict[str, Any], pks: list[Any]) -> dict[Any, tuple[Any, str | None]]:
         kwargs = {"action": "list", **params}
@@ -301,17 +208,6 @@ class ListSubscriptionMixin(ListModelMixin):
         model: type[Model] = self.get_queryset(action="list", **params).model  # type: ignore[attr-defined]
         return model
 
-    def _list_observer(self, model: type[Model]) -> ModelObserver:
-        # The nearest class's own observer: a subclass with its parent's model reuses the parent's.
-        observer = next(
-            (cls.__dict__["handle_list_change"] for cls in type(self).__mro__ if "handle_list_change" in cls.__dict__),
-            None,
-        )
-        if not isinstance(observer, ModelObserver) or observer.model_cls is not model:
-            bind_generic_observers(type(self), model)
-            observer = type(self).__dict__["handle_list_change"]
-        return observer
-
     def _list_rows_now(self, params: dict[str, Any]) -> frozenset[Any]:
         """The primary keys of the whole filtered queryset (every page): what events are relative to."""
         kwargs = {"action": "list", **params}
@@ -331,24 +227,12 @@ class ListSubscriptionMixin(ListModelMixin):
             raise ImproperlyConfigured(f"{type(self).__name__}.list must return (data, status) for subscribe_list")
         return result[0], result[1]
 
-    def _shared_known(self, subscription: ListSubscription, known: frozenset[Any]) -> frozenset[Any]:
-        """``known``, or the equal set another subscription of the cohort holds, so they step together."""
-        seen: set[int] = set()
-        for group in subscription.groups:
-            for other in registry.cohort(group, subscription.cohort):
-                if id(other.known) not in seen:
-                    seen.add(id(other.known))
-                    if other.known == known:
-                        return other.known  # type: ignore[no-any-return]
-        return known
-
     async def _drop_list_subscription(self, key: str) -> bool:
-        subscription = self.list_subscriptions.pop(key, None)
-        if subscription is None:
+        dropped = self.list_subscriptions.pop(key)
+        if dropped is None:
             return False
-        still_used = {group for other in self.list_subscriptions.values() for group in other.groups}
-        for group in subscription.groups:
-            registry.discard(group, subscription)
+        still_used = self.list_subscriptions.groups()
+        for group in dict.fromkeys(group for subscription in dropped for group in subscription.groups):
             if group not in still_used:
                 await self.remove_group(group)  # type: ignore[attr-defined]
         return True

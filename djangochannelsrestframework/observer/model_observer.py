@@ -135,7 +135,7 @@ class _CommitBatch:
                     continue
                 messages.extend(row.observer._net_messages(row, survivors))
             except Exception:
-                logger.exception("Observer %s failed to build its messages", row.observer.func.__name__)
+                logger.exception("Observer %s failed to build its messages", row.observer.handler_name)
         for observer, changes in batched.items():
             messages.extend(observer.batch_messages(changes))
         send_to_groups(messages)
@@ -295,8 +295,11 @@ class ModelObserver(BaseObserver):
         partition: str = "*",
         serializer_class: type[BaseSerializer[Any]] | None = None,
         many_to_many: bool = False,
+        *,
+        name: str | None = None,
+        module: str | None = None,
     ) -> None:
-        super().__init__(func=func, partition=partition)
+        super().__init__(func=func, partition=partition, name=name, module=module)
         self.id = uuid4()
         self.serializer_class = serializer_class
         self.many_to_many = many_to_many
@@ -429,7 +432,7 @@ class ModelObserver(BaseObserver):
             previous = model._base_manager.using(using).filter(pk=instance.pk).first()
             old_groups = self._signal_groups(previous) if previous is not None else frozenset()
         except Exception:
-            logger.exception("Observer %s could not read the previous state of %r", self.func.__name__, instance)
+            logger.exception("Observer %s could not read the previous state of %r", self.handler_name, instance)
             old_groups = frozenset()
         instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = old_groups
 
@@ -438,7 +441,7 @@ class ModelObserver(BaseObserver):
             try:
                 groups = self._signal_groups(instance)
             except Exception:
-                logger.exception("Observer %s could not name the groups of %r", self.func.__name__, instance)
+                logger.exception("Observer %s could not name the groups of %r", self.handler_name, instance)
                 groups = frozenset()
             instance._state.__dict__.setdefault(_OLD_GROUPS_ATTR, {})[self.id] = groups
 
@@ -484,7 +487,7 @@ class ModelObserver(BaseObserver):
         try:
             self._record(instance, action, using)
         except Exception:
-            logger.exception("Observer %s failed to record a %s of %r", self.func.__name__, action.value, instance)
+            logger.exception("Observer %s failed to record a %s of %r", self.handler_name, action.value, instance)
 
     def _take_old_groups(self, instance: Model, action: Action) -> AbstractSet[str] | None:
         stash = instance._state.__dict__.get(_OLD_GROUPS_ATTR)

@@ -1,18 +1,38 @@
-"""The request-id table of generic observers: which request ids of a socket watch which group."""
+"""The one request-id table of a socket: which of its request ids watch which group.
+
+``AsyncAPIConsumer._observer_group_to_request_id`` maps a *kind* to ``{group: {request-id key}}``:
+a kind is an observer's id (``@model_observer`` subscriptions), :data:`INSTANCE_SUBSCRIPTIONS`, or
+:func:`event_kind` of a channels-api ``subscribe`` event action.  A new connection of a reused
+consumer instance clears it in place, so every view of it stays valid.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from .binding import bind_generic_observers
+from .binding import BindsGenericObservers
 from .utils import request_id_key
 
-#: The key of instance subscriptions in ``AsyncAPIConsumer._observer_group_to_request_id``.
+#: The kind of instance subscriptions; no observer id can take it (those name the observer's class).
 INSTANCE_SUBSCRIPTIONS = "instance-subscriptions"
+#: The prefix of the kinds of ``subscribe`` subscriptions (see :func:`event_kind`).
+EVENT_SUBSCRIPTIONS = "event-subscriptions:"
 
 
-class ObserverConsumerMixin:
+def event_kind(event_action: str) -> str:
+    """The kind of the ``subscribe`` subscriptions to ``event_action`` events (``create``, ...)."""
+    return EVENT_SUBSCRIPTIONS + event_action
+
+
+def request_id_table(consumer: Any) -> defaultdict[str, defaultdict[str, set[Any]]]:
+    """``consumer``'s request-id table: kind -> group -> request-id keys (made on first use)."""
+    table: defaultdict[str, defaultdict[str, set[Any]]] = consumer._observer_group_to_request_id
+    return table
+
+
+class ObserverConsumerMixin(BindsGenericObservers):
     """Request-id bookkeeping for consumers with generic observers.
 
     ``subscribed_requests`` maps each group to the request ids of this socket that watch it.  The
@@ -21,10 +41,6 @@ class ObserverConsumerMixin:
     """
 
     observer_many_to_many_relationships = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        bind_generic_observers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

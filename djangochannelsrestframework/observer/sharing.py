@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from .. import codec
 from .._engine.recent import RecentCache
+from ..generics import GenericAsyncAPIConsumer
 from ..permissions import needs_object_check
 
 #: The id of the event an instance-subscription handler is delivering (``None`` outside one).
@@ -90,11 +91,9 @@ def shares_instance_data(consumer: Any) -> bool:
     cls = type(consumer)
     static = _shareable_classes.get(cls)
     if static is None:
-        from ..generics import GenericAsyncAPIConsumer
-        from .instance import ObserverModelInstanceMixin
-
+        # The mixin names its own reader, so this module needs no import of it (it imports this one).
         static = _shareable_classes[cls] = (
-            getattr(cls, "_observed_instance_data", None) is ObserverModelInstanceMixin._observed_instance_data
+            getattr(cls, "_observed_instance_data", None) is getattr(cls, "_default_instance_reader", False)
             and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PATH)
             and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PERMISSIONS)
         )

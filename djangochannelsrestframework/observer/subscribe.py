@@ -26,6 +26,7 @@ from .._engine.logs import subscribing_for
 from ..decorators import action
 from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
+from .request_ids import EVENT_SUBSCRIPTIONS, event_kind, request_id_table
 from .sharing import current_event
 from .utils import request_id_key
 
@@ -60,10 +61,6 @@ async def _subscribed_change(
         current_event.reset(token)
 
 
-_subscribed_change.__name__ = "handle_subscribed_change"
-_subscribed_change.__qualname__ = "handle_subscribed_change"
-
-
 class SubscribeModelMixin(ObserverModelInstanceMixin):
     """``subscribe`` and ``unsubscribe`` (channels-api's), plus the instance subscription actions.
 
@@ -71,20 +68,17 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
     """
 
     handle_subscribed_change: Any = (
-        _GenericModelObserver(_subscribed_change)
+        _GenericModelObserver(_subscribed_change, name="handle_subscribed_change")
         .groups_for_signal(_event_groups)
         .groups_for_consumer(_subscription_groups)
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: (hashed group, event action) -> the request ids subscribed to it
-        self.event_subscriptions: dict[tuple[str, str], set[Any]] = {}
         self._last_event: tuple[Any, set[Any]] = (None, set())
 
     def _start_connection(self) -> None:
-        super()._start_connection()
-        self.event_subscriptions.clear()  # an instance routed as DCRF allows serves one socket after another
+        super()._start_connection()  # which also empties the request-id table (see .request_ids)
         self._last_event = (None, set())
 
     def get_subscription_event_actions(self) -> Iterable[str]:
@@ -117,8 +111,9 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
             await database_sync_to_async(self.get_object)(pk=pk, **kwargs)  # type: ignore[attr-defined]
         with subscribing_for(request_id):
             groups = await self._subscribe_observer().subscribe(self, pk=pk)
+        subscribed = request_id_table(self)[event_kind(event_action)]
         for group in groups:
-            self.event_subscriptions.setdefault((group, event_action), set()).add(request_id_key(request_id))
+            subscribed[group].add(request_id_key(request_id))
         return {"action": event_action}, status.HTTP_200_OK
 
     @action()
@@ -129,14 +124,19 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
         event_action = self._event_action(data) if data is not None else None
         observer = self._subscribe_observer()
         groups = set(observer.group_names_for_consumer(self, pk=pk)) if pk is not None else None
-        for key in list(self.event_subscriptions):
-            group, kind = key
-            if (event_action is None or kind == event_action) and (groups is None or group in groups):
-                self.event_subscriptions[key].discard(request_id_key(request_id))
-                if not self.event_subscriptions[key]:
-                    del self.event_subscriptions[key]
-        watched = {group for group, _ in self.event_subscriptions}
-        joined = self._observer_group_to_request_id.get(observer._stable_observer_id, {})  # type: ignore[attr-defined]
+        table = request_id_table(self)
+        key = request_id_key(request_id)
+        watched: set[str] = set()
+        for kind, subscribed in table.items():
+            if not kind.startswith(EVENT_SUBSCRIPTIONS):
+                continue
+            if event_action is None or kind == event_kind(event_action):
+                for group in [group for group in subscribed if groups is None or group in groups]:
+                    subscribed[group].discard(key)
+                    if not subscribed[group]:
+                        del subscribed[group]
+            watched.update(subscribed)
+        joined: dict[str, set[Any]] = table.get(observer._stable_observer_id) or {}
         await observer.unsubscribe_groups(self, [group for group in list(joined) if group not in watched])
         return {"action": event_action}, status.HTTP_200_OK
 
@@ -144,7 +144,8 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
         self, action: str, group: str | None = None, event: Any = None, **kwargs: Any
     ) -> None:
         """Deliver a change to the subscriptions of its kind in ``group``, each once per change."""
-        request_ids = set(self.event_subscriptions.get((group or "", action), ()))
+        subscribed = request_id_table(self).get(event_kind(action))
+        request_ids = set(subscribed.get(group or "", ())) if subscribed is not None else set()
         if event is not None:
             # A change reaches both the model's group and the object's: a request id subscribed
             # through both still gets it once.

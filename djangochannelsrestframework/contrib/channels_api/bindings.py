@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -89,10 +90,9 @@ def _tolerant(func: Callable[..., Any]) -> Callable[..., Any]:
     def narrowed(self: Any, *args: Any, **kwargs: Any) -> Any:
         return func(self, *args, **{key: value for key, value in kwargs.items() if key in names})
 
-    narrowed.__name__ = func.__name__
-    narrowed.__qualname__ = func.__qualname__
-    narrowed.__doc__ = func.__doc__
-    narrowed.__module__ = func.__module__
+    functools.update_wrapper(narrowed, func, updated=())
+    # Callers read the hook's own (keyword-taking) signature, not the narrow one it forwards to.
+    del narrowed.__wrapped__  # type: ignore[attr-defined]
     return narrowed
 
 

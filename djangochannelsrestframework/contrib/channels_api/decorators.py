@@ -8,6 +8,7 @@ clients send it) and the message's ``data``; a list action gets ``data``.  Both 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +16,10 @@ from ...decorators import action
 
 
 def _named_like(wrapper: Callable[..., Any], func: Callable[..., Any]) -> Callable[..., Any]:
-    # Not functools.wraps: the wrapper's own signature (pk/data optional) is what clients may send.
-    wrapper.__name__ = func.__name__
-    wrapper.__qualname__ = func.__qualname__
-    wrapper.__doc__ = func.__doc__
-    wrapper.__module__ = func.__module__
+    """``wrapper`` described as ``func`` (name, docs) for detached tasks, logs and the browsable page."""
+    functools.update_wrapper(wrapper, func, updated=())
+    # Its own signature (pk/data optional) is what clients may send: inspect must not follow to func's.
+    del wrapper.__wrapped__  # type: ignore[attr-defined]
     return wrapper
 
 

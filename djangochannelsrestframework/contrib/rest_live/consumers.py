@@ -5,14 +5,15 @@
 * 0.2 (``{"model", "property", "value"}``), for serializers decorated with
   :func:`~.decorators.subscribable`.
 
-Each subscription is a :class:`~.engine.LiveSubscription` on the live-list path: evaluated once per
-cohort and committed batch, events relative to the rows the subscriber already has.
+Each subscription is a :class:`~djangochannelsrestframework.observer.live.LiveSubscription`, the
+live-list engine: evaluated once per cohort and committed batch, events relative to the rows the
+subscriber already has.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,13 +29,13 @@ from rest_framework.renderers import BaseRenderer
 from ... import codec
 from ...consumers import AsyncAPIConsumer
 from ...observer.base_observer import logger
-from ...observer.lists import ListFrame, ListOutcome
+from ...observer.live import ListFrame, ListOutcome, LiveSubscription, LiveTable, deliver
 from ...observer.model_observer import json_pk
 from ...observer.sharing import encode_payload
 from ...settings import api_settings
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
-from .engine import LiveSubscription, deliver, observer_for, outcome_of, params_key
+from .engine import changed_pks, observer_for, outcome_of, params_key
 from .wire import camelize, encoder, json_renderer
 
 _ACTIONS = {"create": CREATED, "update": UPDATED, "delete": DELETED}
@@ -202,9 +203,11 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: 0.7 subscriptions by request id (a repeated id stacks), 0.2 ones by what they name.
-        self.realtime_subscriptions: dict[str, list[LiveSubscription]] = {}
-        self.legacy_subscriptions: dict[str, tuple[LiveSubscription, int]] = {}
+        #: 0.7 subscriptions by request id (a repeated id stacks), 0.2 ones by what they name (with
+        #: how many times the client asked for each: it unsubscribes as often).
+        self.realtime_subscriptions = LiveTable()
+        self.legacy_subscriptions = LiveTable()
+        self._legacy_counts: dict[str, int] = {}
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -216,10 +219,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         await self.accept()
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        for subscription in self._subscriptions():
-            subscription.stop()
         self.realtime_subscriptions.clear()
         self.legacy_subscriptions.clear()
+        self._legacy_counts.clear()
         await super().websocket_disconnect(message)
 
     def get_cohort_context(self) -> Hashable:
@@ -281,10 +283,10 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         if message_type == "subscribe":
             await self._realtime_subscribe(request_id, content)
         elif message_type == "unsubscribe":
-            subscriptions = self.realtime_subscriptions.pop(codec.dumps(request_id), None)
+            subscriptions = self.realtime_subscriptions.pop(codec.dumps(request_id))
             if subscriptions is None:
                 raise SubscriptionError(404, "Attempted to unsubscribe for request ID before subscribing.")
-            await self._stop(subscriptions)
+            await self._leave_unused(group for subscription in subscriptions for group in subscription.groups)
         else:
             raise SubscriptionError(400, f"unknown message type `{message_type}`.")
 
@@ -309,7 +311,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         try:
             known = await database_sync_to_async(self._realtime_start)(spec)
         except BaseException:
-            await self._leave_unused(group)
+            await self._leave_unused([group])
             raise
         cohort = (
             type(self),
@@ -322,13 +324,13 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         subscription = LiveSubscription(
             self,
             cohort,
-            group,
-            functools.partial(self._realtime_evaluate, spec),
+            [group],
+            database_sync_to_async(functools.partial(self._realtime_evaluate, spec)),
             functools.partial(self._realtime_send, request_id, spec),
             None if spec.lookups is None else spec.took,
         )
         subscription.start([known])
-        self.realtime_subscriptions.setdefault(codec.dumps(request_id), []).append(subscription)
+        self.realtime_subscriptions.add(codec.dumps(request_id), subscription)
 
     def _realtime_start(self, spec: _RealtimeSpec) -> frozenset[Any]:
         """Check the subscription as django-rest-live does; return the rows it starts with."""
@@ -368,17 +370,18 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         lookups = {} if spec.lookups is None else {json_pk(i.pk): getattr(i, spec.lookup_field) for i in visible}
         return [_RealtimeOutcome(outcome_of(pks, visible, data, encoder(spec.renderer)), lookups)]
 
-    async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frame: ListFrame) -> None:
-        if frame.action == "delete":
-            pk = frame.data["pk"]
-            lookup = pk if spec.lookups is None else spec.lookups.pop(pk, pk)
-            text = encoder(spec.renderer)({spec.lookup_field: lookup, "id": pk})
-        else:
-            text = frame.text if frame.text is not None else encoder(spec.renderer)(frame.data)
-        await self.send(
-            text_data=f'{{"type":"broadcast","id":{codec.dumps(request_id)},"model":{codec.dumps(spec.label)},'
-            f'"action":"{_ACTIONS[frame.action]}","instance":{text}}}'
-        )
+    async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frames: list[ListFrame]) -> None:
+        for frame in frames:
+            if frame.action == "delete":
+                pk = frame.data["pk"]
+                lookup = pk if spec.lookups is None else spec.lookups.pop(pk, pk)
+                text = encoder(spec.renderer)({spec.lookup_field: lookup, "id": pk})
+            else:
+                text = frame.text if frame.text is not None else encoder(spec.renderer)(frame.data)
+            await self.send(
+                text_data=f'{{"type":"broadcast","id":{codec.dumps(request_id)},"model":{codec.dumps(spec.label)},'
+                f'"action":"{_ACTIONS[frame.action]}","instance":{text}}}'
+            )
 
     # -- 0.2 -------------------------------------------------------------------------------------
 
@@ -394,18 +397,19 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         if not entries:
             raise SubscriptionError(404, f"Model {label} has no subscribable serializer for `{prop}`.")
         key = params_key(label, prop, value)
-        current = self.legacy_subscriptions.get(key)
+        count = self._legacy_counts.get(key, 0)
         if content.get("unsubscribe", False):
-            if current is None:
+            if not count:
                 raise SubscriptionError(404, f"Not subscribed to {label} with {prop}={value}.")
-            if current[1] > 1:
-                self.legacy_subscriptions[key] = (current[0], current[1] - 1)
+            if count > 1:
+                self._legacy_counts[key] = count - 1
             else:
-                del self.legacy_subscriptions[key]
-                await self._stop([current[0]])
+                del self._legacy_counts[key]
+                left = self.legacy_subscriptions.pop(key) or []
+                await self._leave_unused(group for subscription in left for group in subscription.groups)
             return
-        if current is not None:
-            self.legacy_subscriptions[key] = (current[0], current[1] + 1)
+        if count:
+            self._legacy_counts[key] = count + 1
             return
         model = apps.get_model(label)
         group = observer_for(model).group_names_for_consumer(self)[0]
@@ -414,18 +418,19 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         try:
             known, remembered = await database_sync_to_async(self._legacy_start)(model, prop, value, entries, user)
         except BaseException:
-            await self._leave_unused(group)
+            await self._leave_unused([group])
             raise
         subscription = LiveSubscription(
             self,
             (type(self), "0.2", key, self.get_cohort_context()),
-            group,
-            functools.partial(self._legacy_evaluate, model, prop, value, entries, user),
+            [group],
+            database_sync_to_async(functools.partial(self._legacy_evaluate, model, prop, value, entries, user)),
             functools.partial(self._legacy_send, label, _group_key_value(model, prop, value), remembered),
             None if remembered is None else functools.partial(_remember, remembered),
         )
         subscription.start(known)
-        self.legacy_subscriptions[key] = (subscription, 1)
+        self.legacy_subscriptions.add(key, subscription)
+        self._legacy_counts[key] = 1
 
     @staticmethod
     def _legacy_rows(model: type[Model], prop: str, value: Any, pks: list[Any] | None) -> list[Model]:
@@ -471,37 +476,39 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         return outcomes
 
     async def _legacy_send(
-        self, label: str, group_key_value: str, remembered: list[dict[Any, str]] | None, index: int, frame: ListFrame
+        self,
+        label: str,
+        group_key_value: str,
+        remembered: list[dict[Any, str]] | None,
+        index: int,
+        frames: list[ListFrame],
     ) -> None:
-        if frame.action == "delete":
-            pk = frame.data["pk"]
-            last = None if remembered is None else remembered[index].pop(pk, None)
-            text = last if last is not None else codec.dumps({"pk": pk, "id": pk})
-        else:
-            text = frame.text if frame.text is not None else codec.dumps(frame.data)
-        await self.send(
-            text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}",'
-            f'"group_key_value":{group_key_value}}}'
-        )
+        for frame in frames:
+            if frame.action == "delete":
+                pk = frame.data["pk"]
+                last = None if remembered is None else remembered[index].pop(pk, None)
+                text = last if last is not None else codec.dumps({"pk": pk, "id": pk})
+            else:
+                text = frame.text if frame.text is not None else codec.dumps(frame.data)
+            await self.send(
+                text_data=f'{{"model":{codec.dumps(label)},"instance":{text},"action":"{_ACTIONS[frame.action]}",'
+                f'"group_key_value":{group_key_value}}}'
+            )
 
     # -- delivery --------------------------------------------------------------------------------
 
     async def rest_live_changes(self, message: dict[str, Any]) -> None:
         """A committed batch of one observed model: send each subscription its events."""
         group = message.get("group")
-        await deliver([s for s in self._subscriptions() if s.group == group], message)
+        if group is None:
+            return
+        subscriptions = self.realtime_subscriptions.watching(group) + self.legacy_subscriptions.watching(group)
+        if subscriptions:
+            await deliver(subscriptions, changed_pks(message), message.get("event"))
 
-    def _subscriptions(self) -> list[LiveSubscription]:
-        found = [s for subscriptions in self.realtime_subscriptions.values() for s in subscriptions]
-        found.extend(subscription for subscription, _ in self.legacy_subscriptions.values())
-        return found
-
-    async def _stop(self, subscriptions: list[LiveSubscription]) -> None:
-        for subscription in subscriptions:
-            subscription.stop()
-        for group in {subscription.group for subscription in subscriptions}:
-            await self._leave_unused(group)
-
-    async def _leave_unused(self, group: str) -> None:
-        if all(subscription.group != group for subscription in self._subscriptions()):
-            await self.remove_group(group)
+    async def _leave_unused(self, groups: Iterable[str]) -> None:
+        """Leave those of ``groups`` that no subscription of this socket listens to now."""
+        still_used = self.realtime_subscriptions.groups() | self.legacy_subscriptions.groups()
+        for group in dict.fromkeys(groups):
+            if group not in still_used:
+                await self.remove_group(group)
