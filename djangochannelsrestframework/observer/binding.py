@@ -170,3 +170,14 @@ class ObserverAPIConsumerMetaclass(APIConsumerMetaclass):
     def __init__(cls, name: str, bases: tuple[type, ...], body: dict[str, Any]) -> None:
         super().__init__(name, bases, body)
         bind_generic_observers(cls)
+
+
+__all__ = [
+    "BindsGenericObservers",
+    "GenericModelObserver",
+    "ObserverAPIConsumerMetaclass",
+    "bind_generic_observers",
+    "model_of",
+    "observer_of",
+    "shared_observer",
+]

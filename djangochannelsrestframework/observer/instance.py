@@ -236,3 +236,8 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
 
     #: The reader whose results can be shared (see :func:`.sharing.shares_instance_data`).
     _default_instance_reader = _observed_instance_data
+
+
+__all__ = [
+    "ObserverModelInstanceMixin",
+]

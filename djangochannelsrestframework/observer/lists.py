@@ -236,3 +236,8 @@ class ListSubscriptionMixin(BindsGenericObservers, ListModelMixin):
             if group not in still_used:
                 await self.remove_group(group)  # type: ignore[attr-defined]
         return True
+
+
+__all__ = [
+    "ListSubscriptionMixin",
+]

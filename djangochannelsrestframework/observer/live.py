@@ -205,3 +205,14 @@ class LiveTable:
             subscription.stop()
         self._entries.clear()
         self._all.clear()
+
+
+__all__ = [
+    "Evaluate",
+    "ListFrame",
+    "ListOutcome",
+    "LiveSubscription",
+    "LiveTable",
+    "Send",
+    "deliver",
+]

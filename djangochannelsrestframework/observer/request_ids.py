@@ -79,3 +79,12 @@ class ObserverConsumerMixin(BindsGenericObservers):
     def _watched_groups(self) -> set[str]:
         """The groups some request id of this socket watches, as the table says now."""
         return {group for group, request_ids in self.subscribed_requests.items() if request_ids}
+
+
+__all__ = [
+    "EVENT_SUBSCRIPTIONS",
+    "INSTANCE_SUBSCRIPTIONS",
+    "ObserverConsumerMixin",
+    "event_kind",
+    "request_id_table",
+]

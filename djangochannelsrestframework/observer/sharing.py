@@ -168,3 +168,13 @@ class LazyContext(dict):  # type: ignore[type-arg]
     def __repr__(self) -> str:
         self._load()
         return super().__repr__()
+
+
+__all__ = [
+    "InstanceOutcome",
+    "LazyContext",
+    "current_event",
+    "encode_payload",
+    "shared_result",
+    "shares_instance_data",
+]

@@ -156,3 +156,9 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
             request_ids -= delivered
             delivered |= request_ids
         await self.deliver_observed_action(action, request_ids, **kwargs)
+
+
+__all__ = [
+    "EVENT_ACTIONS",
+    "SubscribeModelMixin",
+]

@@ -382,3 +382,19 @@ class ResourceBinding(
 
 class ReadOnlyResourceBinding(RetrieveResourceMixin, ListResourceMixin, ResourceBindingBase):
     """retrieve and list only."""
+
+
+__all__ = [
+    "CreateResourceMixin",
+    "DeleteResourceMixin",
+    "InvalidAction",
+    "ListResourceMixin",
+    "PatchResourceMixin",
+    "PermissionDeniedReply",
+    "ReadOnlyResourceBinding",
+    "ResourceBinding",
+    "ResourceBindingBase",
+    "RetrieveResourceMixin",
+    "SubscribeResourceMixin",
+    "UpdateResourceMixin",
+]

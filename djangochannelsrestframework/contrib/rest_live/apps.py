@@ -9,3 +9,8 @@ class RestLiveConfig(AppConfig):
     name = "djangochannelsrestframework.contrib.rest_live"
     label = "dcrf_rest_live"
     verbose_name = "django-rest-live compatibility"
+
+
+__all__ = [
+    "RestLiveConfig",
+]

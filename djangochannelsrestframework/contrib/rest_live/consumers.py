@@ -512,3 +512,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         for group in dict.fromkeys(groups):
             if group not in still_used:
                 await self.remove_group(group)
+
+
+__all__ = [
+    "SubscriptionConsumer",
+    "SubscriptionError",
+]

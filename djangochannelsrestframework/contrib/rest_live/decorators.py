@@ -69,3 +69,12 @@ def registrations(model_label: str, group_key: str) -> list[Subscribable]:
 def clear_registrations() -> None:
     """Forget every ``@subscribable`` registration (for tests)."""
     _subscribables.clear()
+
+
+__all__ = [
+    "PermissionCheck",
+    "Subscribable",
+    "clear_registrations",
+    "registrations",
+    "subscribable",
+]

@@ -56,3 +56,12 @@ def outcome_of(
     with ``encode``."""
     rows = {json_pk(instance.pk): (row, encode(row)) for instance, row in zip(visible, data, strict=True)}
     return ListOutcome(pks, rows)
+
+
+__all__ = [
+    "changed_pks",
+    "observer_for",
+    "outcome_of",
+    "params_key",
+    "rest_live_changes",
+]

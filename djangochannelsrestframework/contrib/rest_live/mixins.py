@@ -72,3 +72,9 @@ class RealtimeMixin:
         view.request = view.initialize_request(request)
         view.action = viewset_action
         return view
+
+
+__all__ = [
+    "RealtimeConfigurationError",
+    "RealtimeMixin",
+]

@@ -52,3 +52,8 @@ class RealtimeRouter:
             (SubscriptionConsumer,),
             {"registry": self.registry, "public": self.public, "__module__": SubscriptionConsumer.__module__},
         )
+
+
+__all__ = [
+    "RealtimeRouter",
+]

@@ -161,3 +161,11 @@ async def get_headers_for_user(user: Any) -> list[tuple[bytes, bytes]]:
     """Handshake headers (a session cookie) that ``AuthMiddlewareStack`` resolves to ``user``."""
     cookie = await force_login(user)
     return [(b"cookie", cookie.output(header="", sep="; ").strip().encode())]
+
+
+__all__ = [
+    "APICommunicator",
+    "async_test",
+    "force_login",
+    "get_headers_for_user",
+]

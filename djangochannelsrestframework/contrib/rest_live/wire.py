@@ -69,3 +69,10 @@ def encoder(renderer: BaseRenderer | None) -> Callable[[Any], str]:
         return rendered.decode() if isinstance(rendered, bytes) else str(rendered)
 
     return render
+
+
+__all__ = [
+    "camelize",
+    "encoder",
+    "json_renderer",
+]
