@@ -26,7 +26,7 @@ from .._engine.overrides import Hooks, overrides
 from .._engine.serializer_plans import serializer_data
 from ..decorators import action
 from ..mixins import RetrieveModelMixin
-from ..types import RequestId
+from ..types import Message, RequestId
 from .binding import GenericModelObserver, model_of, observer_of
 from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin
@@ -43,7 +43,7 @@ from .utils import request_id_key, request_id_of
 
 
 async def _instance_change(
-    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
+    self: Any, message: Message, action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
     token = current_event.set(event if isinstance(event, str) else None)
     try:
@@ -120,7 +120,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         return observer_of(type(self), "handle_instance_change", model)
 
     @action()
-    async def subscribe_instance(self: _InstanceHost, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def subscribe_instance(self: _InstanceHost, request_id: RequestId = None, **kwargs: Any) -> tuple[None, int]:
         """Subscribe ``request_id`` to changes of the object the message names."""
         if request_id is None:
             raise ValidationError({"request_id": ["This argument is required."]})
@@ -135,7 +135,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         return None, status.HTTP_201_CREATED
 
     @action()
-    async def unsubscribe_instance(self: _InstanceHost, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def unsubscribe_instance(
+        self: _InstanceHost, request_id: RequestId = None, **kwargs: Any
+    ) -> tuple[None, int]:
         """Stop ``request_id``'s subscription (or, without one, every subscription to the named object)."""
         if request_id is not None:
             key = request_id_key(request_id)

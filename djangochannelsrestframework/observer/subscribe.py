@@ -24,6 +24,7 @@ from rest_framework.exceptions import ValidationError
 
 from .._engine.logs import subscribing_for
 from ..decorators import action
+from ..types import Message, RequestId
 from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
 from .request_ids import EVENT_SUBSCRIPTIONS, event_kind, request_id_table
@@ -52,7 +53,7 @@ def _subscription_groups(self: Any, pk: Any = None, **kwargs: Any) -> Iterator[s
 
 
 async def _subscribed_change(
-    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
+    self: Any, message: Message, action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
     token = current_event.set(event if isinstance(event, str) else None)
     try:
@@ -102,7 +103,7 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
 
     @action()
     async def subscribe(
-        self, data: Any = None, pk: Any = None, request_id: Any = None, **kwargs: Any
+        self, data: Any = None, pk: Any = None, request_id: RequestId = None, **kwargs: Any
     ) -> tuple[dict[str, str], int]:
         """Subscribe ``request_id`` to one kind of event (``data.action``), of every object or of ``pk``."""
         event_action = self._event_action(data)
@@ -118,7 +119,7 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
 
     @action()
     async def unsubscribe(
-        self, data: Any = None, pk: Any = None, request_id: Any = None, **kwargs: Any
+        self, data: Any = None, pk: Any = None, request_id: RequestId = None, **kwargs: Any
     ) -> tuple[dict[str, Any], int]:
         """Stop ``request_id``'s subscriptions (of ``data.action`` and ``pk`` only, when given)."""
         event_action = self._event_action(data) if data is not None else None

@@ -41,7 +41,7 @@ from ...generics import GenericAsyncAPIConsumer
 from ...observer.sharing import current_event
 from ...observer.subscribe import SubscribeModelMixin
 from ...permissions import instantiate_permission
-from ...types import GenericHost
+from ...types import GenericHost, RequestId
 from .permissions import AllowAny, BasePermission, message_pk
 from .settings import CHANNELS_API_STYLE, STANDARD_STYLE, channels_api_setting, import_class
 
@@ -198,7 +198,7 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
                 raise
             raise PermissionDeniedReply() from None
 
-    async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
+    async def handle_exception(self, exc: Exception, action: str | None, request_id: RequestId) -> None:
         if (
             type(exc) is MethodNotAllowed
             and action not in self.available_actions
@@ -385,7 +385,7 @@ class SubscribeResourceMixin(SubscribeModelMixin):
             _event_pk.reset(token)
 
     async def reply_encoded(
-        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: RequestId = None
     ) -> None:
         """During an event's delivery, send channels-api's event frame instead of a reply."""
         pk = _event_pk.get(_NO_EVENT)
