@@ -120,7 +120,7 @@ def encode_payload(data: Any) -> str | None:
         return None
 
 
-class LazyContext(dict):  # type: ignore[type-arg]
+class LazyContext(dict[str, Any]):
     """A serializer context built on first read; ``used`` tells whether the serializer read it."""
 
     def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
