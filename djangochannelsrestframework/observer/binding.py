@@ -80,9 +80,13 @@ class GenericModelObserver:
             name=self.name,
             module=self.module,
         )
-        observer._group_names_for_signal = self._group_names_for_signal
-        observer._group_names_for_consumer = self._group_names_for_consumer
-        observer._serializer = self._serializer
+        # Through the observer's own hooks (DCRF's decorators), as a user's observer gets them.
+        if self._group_names_for_signal is not None:
+            observer.groups_for_signal(self._group_names_for_signal)
+        if self._group_names_for_consumer is not None:
+            observer.groups_for_consumer(self._group_names_for_consumer)
+        if self._serializer is not None:
+            observer.serializer(self._serializer)
         observer.groups_from_pk_only = bool(getattr(self._group_names_for_signal, "groups_from_pk_only", False))
         observer.tag_events = True
         observer.batch_changes = self.batch_changes
