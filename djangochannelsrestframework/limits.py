@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from .settings import SETTING_NAME, api_settings
+from .types import Scope
 
 logger = logging.getLogger("djangochannelsrestframework")
 
@@ -125,7 +126,7 @@ def _forget_counter(*args: Any, setting: str = "", **kwargs: Any) -> None:
 setting_changed.connect(_forget_counter)
 
 
-def user_key(scope: dict[str, Any]) -> UserKey | None:
+def user_key(scope: Scope) -> UserKey | None:
     """What connections of one user share; ``None`` for anonymous connections (not counted)."""
     user = scope.get("user")
     if user is None or not getattr(user, "is_authenticated", False):

@@ -38,6 +38,7 @@ from ._engine.overrides import Hooks, overrides
 from .consumers import envelope
 from .exceptions import SERVER_ERROR_MESSAGE, MessageTooLarge, errors_for_exception
 from .settings import api_settings
+from .types import RequestId
 
 logger = logging.getLogger("djangochannelsrestframework")
 
@@ -115,7 +116,7 @@ class _StreamSession:
         self.task = asyncio.ensure_future(self.stream.app(dict(scope), self.inbox.get, self.send))
         self.task.add_done_callback(self._ended)
 
-    def hold(self, text: str, request_id: Any) -> None:
+    def hold(self, text: str, request_id: RequestId) -> None:
         """Keep a frame until the consumer accepts; the first one starts the ``stream_accept_timeout`` clock."""
         self.held.append((text, request_id))
         timeout = self.demultiplexer.stream_accept_timeout
@@ -390,7 +391,7 @@ class AsyncJsonWebsocketDemultiplexer:
     async def _route_checked(self, text: str | None) -> None:
         """Route a frame the fast path declined, answering precisely what is wrong with it."""
         stream_name: str | None = None
-        request_id: Any = None
+        request_id: RequestId = None
         try:
             if text is None:
                 raise ParseError("Binary frames are not supported; send a JSON object as a text frame.")
@@ -443,7 +444,7 @@ class AsyncJsonWebsocketDemultiplexer:
             refusal = NotFound(detail or f"Stream {stream.name!r} is closed.")
             await self.handle_exception(refusal, stream.name, request_id)
 
-    async def handle_exception(self, exc: Exception, stream: str | None, request_id: Any) -> None:
+    async def handle_exception(self, exc: Exception, stream: str | None, request_id: RequestId) -> None:
         """Reply to a frame that could not be routed, inside its stream's envelope when it named a known one."""
         mapped = errors_for_exception(exc)
         if mapped is None:

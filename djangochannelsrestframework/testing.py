@@ -31,7 +31,7 @@ from channels.consumer import AsyncConsumer
 from django.utils.module_loading import import_string
 
 from . import codec
-from .types import Message, RequestId
+from .types import Message, RequestId, Scope
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -185,7 +185,7 @@ class WebsocketClient:
         self.timeout = timeout
         self.allow_server_errors = allow_server_errors
         raw_path, _, query = path.partition("?")
-        self.scope: dict[str, Any] = {
+        self.scope: Scope = {
             "type": "websocket",
             "asgi": {"version": "3.0"},
             "scheme": "ws",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict
 
 if TYPE_CHECKING:  # only annotations use them: importing this module needs no Django setup
     from django.db.models import Model, QuerySet
+    from rest_framework.serializers import BaseSerializer
 
 __all__ = [
     "ActionResult",
@@ -69,6 +70,20 @@ class ConsumerHost(Protocol):
         request_id: RequestId = None,
     ) -> None: ...
 
+    async def reply_encoded(
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: RequestId = None
+    ) -> None: ...
+
+    async def check_permissions(self, action: str, **kwargs: Any) -> None: ...
+
+    async def add_group(self, name: str) -> None: ...
+
+    async def remove_group(self, name: str) -> None: ...
+
+    def bind_action_arguments(
+        self, method: Any, action: str, request_id: RequestId, kwargs: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
     async def cancel_detached_tasks(self, function_name: str | None = None, request_id: RequestId = ...) -> int: ...
 
 
@@ -77,10 +92,20 @@ class GenericHost(ConsumerHost, Protocol):
     :class:`~djangochannelsrestframework.generics.GenericAsyncAPIConsumer`: its queryset, object
     and serializer."""
 
+    lookup_field: str
+
     def get_queryset(self, **kwargs: Any) -> QuerySet[Any]: ...
 
     def filter_queryset(self, queryset: QuerySet[Any], **kwargs: Any) -> QuerySet[Any]: ...
 
+    def get_lookup_key(self) -> str: ...
+
     def get_object(self, **kwargs: Any) -> Model: ...
+
+    def check_object_permissions(self, obj: Any, **kwargs: Any) -> None: ...
+
+    def get_serializer_class(self, **kwargs: Any) -> type[BaseSerializer[Any]]: ...
+
+    def get_serializer_context(self, **kwargs: Any) -> dict[str, Any]: ...
 
     def get_serializer(self, action_kwargs: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any: ...

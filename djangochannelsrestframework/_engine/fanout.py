@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import channels
 from channels.layers import InMemoryChannelLayer
 
+from ..types import Message
 from .cancellation import cancellable
 from .handler_lock import HandlerLock
 from .layer_resilience import idle_read_timeout, note_layer_failure, watch_layer_failures
@@ -351,7 +352,7 @@ class ProcessFanout:
             if self._task is me:
                 self._task = None
 
-    async def deliver(self, message: dict[str, Any]) -> None:
+    async def deliver(self, message: Message) -> None:
         """Hand ``message`` to every local socket of its group, one after the other."""
         group = message.get("group")
         entry = self.groups.get(group) if isinstance(group, str) else None
@@ -451,7 +452,7 @@ class Inbox:
         self.closed = False
         self.pending = None
 
-    async def deliver(self, message: dict[str, Any]) -> None:
+    async def deliver(self, message: Message) -> None:
         """Run ``message``'s handler now, or, if the socket is handling a frame or an earlier event,
         right after it (in the order the events came): never two handlers of one socket at once,
         as with channels' own per-socket dispatch loop."""
@@ -475,7 +476,7 @@ class Inbox:
             await self._run(pending.popleft())
         self.pending = None
 
-    async def _run(self, message: dict[str, Any]) -> None:
+    async def _run(self, message: Message) -> None:
         """One event on the socket.  An error ends that socket only, as it did on its own dispatch loop."""
         try:
             await self.handle(message)

@@ -142,7 +142,7 @@ def log_publish(messages: list[dict[str, Any]]) -> None:
 def log_delivery(consumer: Any, observer: Any, action: Any, request_ids: Collection[Any]) -> None:
     """An observer event reached a consumer's handler, for ``request_ids`` subscriptions."""
     # Instance subscriptions count their request ids themselves (log_instance_delivery).
-    if observer_logger.isEnabledFor(_DEBUG) and not hasattr(observer, "_generic_source"):
+    if observer_logger.isEnabledFor(_DEBUG) and getattr(observer, "generic_source", None) is None:
         observer_logger.debug(
             "event %s.%s action=%s request_ids=%d",
             _consumer_name(consumer),

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from ..settings import api_settings
+from ..types import Message
 from .cancellation import cancellable
 
 logger = logging.getLogger("djangochannelsrestframework")
@@ -53,7 +54,7 @@ class _GuardedSend:
         self.send = send
         self.abandoned = False
 
-    async def __call__(self, message: dict[str, Any]) -> None:
+    async def __call__(self, message: Message) -> None:
         if self.abandoned:
             return  # the client is gone: nothing more is queued for it
         send = self.send

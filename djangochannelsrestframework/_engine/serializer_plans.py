@@ -57,6 +57,8 @@ _VALUE_FIELDS: frozenset[type] = frozenset(
         relations.SlugRelatedField,
     }
 ) | frozenset(getattr(drf_fields, name) for name in ("BigIntegerField",) if hasattr(drf_fields, name))
+#: A field reads its value with ``getattr`` while it keeps DRF's ``Field.get_attribute``.
+_FIELD_READ = Hooks(drf_fields.Field, "get_attribute")
 #: Methods a planned class must take from DRF (overrides may read the context or the instance).
 _DRF_METHODS = Hooks(
     serializers.ModelSerializer,
@@ -155,7 +157,7 @@ def _plain_value_attributes(cls: type) -> frozenset[str]:
 def _direct_attribute(field: Any, values: frozenset[str]) -> str | None:
     """The model attribute ``field`` reads, when DRF's ``Field.get_attribute`` comes down to
     ``getattr(instance, name)`` for a model instance: a one-step source naming a field value."""
-    if type(field).get_attribute is not drf_fields.Field.get_attribute:
+    if overrides(type(field), _FIELD_READ):
         return None
     attrs = field.source_attrs
     return attrs[0] if len(attrs) == 1 and attrs[0] in values else None

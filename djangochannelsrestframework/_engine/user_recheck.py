@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
 from ..settings import api_settings
+from ..types import Message, Scope
 
 #: (user class, pk, event id) -> the user as reloaded for that event; a few recent events only.
 _reloaded: OrderedDict[tuple[Any, Any, str], Any] = OrderedDict()
@@ -32,7 +33,7 @@ def _reload(user_class: type[Any], pk: Any, backend: str | None) -> Any:
     return fresh
 
 
-async def recheck_user(scope: dict[str, Any], message: dict[str, Any]) -> None:
+async def recheck_user(scope: Scope, message: Message) -> None:
     """Replace an authenticated ``scope["user"]`` with its current database state."""
     if not api_settings.RECHECK_USER_ON_EVENT:
         return

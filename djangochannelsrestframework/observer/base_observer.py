@@ -34,6 +34,7 @@ from .._engine.observer_groups import clean_group_name
 from .._engine.recent import RecentCache
 from ..codec import SharedText
 from ..consumers import AsyncAPIConsumer as AsyncAPIConsumer
+from ..types import Message, RequestId
 from .utils import HookSelf, ObjPartial, ObservedBody, request_id_key, request_id_of
 
 logger = logging.getLogger("djangochannelsrestframework.observer")
@@ -242,7 +243,7 @@ class BaseObserver:
             return self
         return ObjPartial(self, consumer=parent)
 
-    async def __call__(self, message: dict[str, Any], consumer: Any = None, **kwargs: Any) -> None:
+    async def __call__(self, message: Message, consumer: Any = None, **kwargs: Any) -> None:
         """Deliver one channel-layer message to the decorated method of ``consumer``."""
         message = dict(message)
         body = message.pop("body", {})
@@ -322,7 +323,7 @@ class BaseObserver:
 
     # -- subscriptions ---------------------------------------------------------------------------
 
-    async def subscribe(self, consumer: Any, *args: Any, request_id: Any = None, **kwargs: Any) -> list[str]:
+    async def subscribe(self, consumer: Any, *args: Any, request_id: RequestId = None, **kwargs: Any) -> list[str]:
         """Join the groups named by the consumer hook; events carry ``request_id`` (if given)."""
         groups = self.group_names_for_consumer(consumer, *args, **kwargs)
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]
@@ -333,7 +334,7 @@ class BaseObserver:
         log_subscription(consumer, self, "subscribe", len(groups), request_id)
         return groups
 
-    async def unsubscribe(self, consumer: Any, *args: Any, request_id: Any = None, **kwargs: Any) -> list[str]:
+    async def unsubscribe(self, consumer: Any, *args: Any, request_id: RequestId = None, **kwargs: Any) -> list[str]:
         """Leave the groups named by the consumer hook (only ``request_id``'s share when given)."""
         groups = self.group_names_for_consumer(consumer, *args, **kwargs)
         mapping = consumer._observer_group_to_request_id[self._stable_observer_id]

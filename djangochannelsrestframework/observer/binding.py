@@ -80,13 +80,17 @@ class GenericModelObserver:
             name=self.name,
             module=self.module,
         )
-        observer._group_names_for_signal = self._group_names_for_signal
-        observer._group_names_for_consumer = self._group_names_for_consumer
-        observer._serializer = self._serializer
+        # Through the observer's own hooks (DCRF's decorators), as a user's observer gets them.
+        if self._group_names_for_signal is not None:
+            observer.groups_for_signal(self._group_names_for_signal)
+        if self._group_names_for_consumer is not None:
+            observer.groups_for_consumer(self._group_names_for_consumer)
+        if self._serializer is not None:
+            observer.serializer(self._serializer)
         observer.groups_from_pk_only = bool(getattr(self._group_names_for_signal, "groups_from_pk_only", False))
         observer.tag_events = True
         observer.batch_changes = self.batch_changes
-        observer._generic_source = self  # type: ignore[attr-defined]
+        observer.generic_source = self
         return observer
 
 
@@ -121,10 +125,10 @@ def bind_generic_observers(cls: type, model: type[Model] | None = None) -> None:
             member = next((base.__dict__[attr] for base in cls.__mro__ if attr in base.__dict__), None)
         if isinstance(member, GenericModelObserver):
             generic = member
-        elif isinstance(member, ModelObserver) and hasattr(member, "_generic_source"):
+        elif isinstance(member, ModelObserver) and isinstance(member.generic_source, GenericModelObserver):
             if member.model_cls is model:
                 continue
-            generic = member._generic_source
+            generic = member.generic_source
         else:
             continue
         setattr(cls, attr, generic.bind_to_model(model, f"{cls.__module__}.{cls.__name__}.{attr}", many_to_many))

@@ -10,7 +10,7 @@ shared between the sockets of a process (see :mod:`.sharing`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ObjectDoesNotExist
@@ -22,18 +22,28 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 
 from .._engine.logs import log_instance_delivery, subscribing_for
+from .._engine.overrides import Hooks, overrides
 from .._engine.serializer_plans import serializer_data
 from ..decorators import action
 from ..mixins import RetrieveModelMixin
+from ..types import Message, RequestId
 from .binding import GenericModelObserver, model_of, observer_of
 from .model_observer import ModelObserver, json_pk
 from .request_ids import ObserverConsumerMixin
-from .sharing import InstanceOutcome, LazyContext, current_event, encode_payload, shared_result, shares_instance_data
+from .sharing import (
+    InstanceOutcome,
+    LazyContext,
+    SharingHost,
+    current_event,
+    encode_payload,
+    shared_result,
+    shares_instance_data,
+)
 from .utils import request_id_key, request_id_of
 
 
 async def _instance_change(
-    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
+    self: Any, message: Message, action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
     token = current_event.set(event if isinstance(event, str) else None)
     try:
@@ -48,6 +58,44 @@ def _instance_groups(self: Any, instance: Model, *args: Any, **kwargs: Any) -> I
 
 #: The groups name the object by primary key only (a save cannot move it): see ModelObserver.
 _instance_groups.groups_from_pk_only = True  # type: ignore[attr-defined]
+
+
+class _InstanceHost(SharingHost, Protocol):
+    """What :class:`ObserverModelInstanceMixin` calls on its consumer: a generic consumer's methods
+    and the mixin's own (which it reaches through ``self``)."""
+
+    handle_instance_change: Any
+    subscribed_requests: dict[str, set[Any]]
+
+    def _subscribe(self, request_id: RequestId, groups: Iterable[str]) -> None: ...
+
+    def _unsubscribe(self, request_id: RequestId) -> None: ...
+
+    def _unsubscribe_groups(self, groups: Iterable[str]) -> None: ...
+
+    def _requests_for(self, group: str | None) -> set[Any]: ...
+
+    def _watched_groups(self) -> set[str]: ...
+
+    def _instance_observer(self, model: type[Model]) -> ModelObserver: ...
+
+    def _instance_for_unsubscribe(self, **kwargs: Any) -> Model: ...
+
+    async def _deliver_observed(
+        self, action: str, request_ids: Iterable[Any], kwargs: dict[str, Any], hidden: set[Any] | None
+    ) -> None: ...
+
+    async def _note_visibility(self, hidden: set[Any], pk: Any, outcome: InstanceOutcome) -> None: ...
+
+    async def _instance_exists(self, pk: Any) -> bool: ...
+
+    async def _observed_outcome(self, pk: Any, action: str) -> InstanceOutcome: ...
+
+    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> InstanceOutcome: ...
+
+    def _shared_instance_data(self, pk: Any, action: str) -> tuple[Any, bool]: ...
+
+    def _observed_instance_data(self, pk: Any, action: str) -> Any: ...
 
 
 class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
@@ -72,11 +120,11 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         return observer_of(type(self), "handle_instance_change", model)
 
     @action()
-    async def subscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def subscribe_instance(self: _InstanceHost, request_id: RequestId = None, **kwargs: Any) -> tuple[None, int]:
         """Subscribe ``request_id`` to changes of the object the message names."""
         if request_id is None:
             raise ValidationError({"request_id": ["This argument is required."]})
-        instance = await database_sync_to_async(self.get_object)(**kwargs)  # type: ignore[attr-defined]
+        instance = await database_sync_to_async(self.get_object)(**kwargs)
         observer = self._instance_observer(type(instance))
         with subscribing_for(request_id):
             groups = await observer.subscribe(self, instance=instance)
@@ -87,7 +135,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         return None, status.HTTP_201_CREATED
 
     @action()
-    async def unsubscribe_instance(self, request_id: Any = None, **kwargs: Any) -> tuple[None, int]:
+    async def unsubscribe_instance(
+        self: _InstanceHost, request_id: RequestId = None, **kwargs: Any
+    ) -> tuple[None, int]:
         """Stop ``request_id``'s subscription (or, without one, every subscription to the named object)."""
         if request_id is not None:
             key = request_id_key(request_id)
@@ -108,15 +158,15 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         await observer.unsubscribe_groups(self, groups)
         return None, status.HTTP_204_NO_CONTENT
 
-    def _instance_for_unsubscribe(self, **kwargs: Any) -> Model:
-        lookup_key = self.get_lookup_key()  # type: ignore[attr-defined]
+    def _instance_for_unsubscribe(self: _InstanceHost, **kwargs: Any) -> Model:
+        lookup_key = self.get_lookup_key()
         model = model_of(type(self))
-        if lookup_key in kwargs and self.lookup_field in ("pk", "id") and model is not None:  # type: ignore[attr-defined]
+        if lookup_key in kwargs and self.lookup_field in ("pk", "id") and model is not None:
             # Names the groups without a query, so it works after the object was deleted.
             return model(pk=kwargs[lookup_key])
-        return self.get_object(**kwargs)  # type: ignore[attr-defined, no-any-return]
+        return self.get_object(**kwargs)
 
-    async def handle_observed_action(self, action: str, group: str | None = None, **kwargs: Any) -> None:
+    async def handle_observed_action(self: _InstanceHost, action: str, group: str | None = None, **kwargs: Any) -> None:
         """Send one event to this socket's subscribers of ``group``, if they may still see it."""
         found = self._requests_for(group)  # a user's override may return any iterable, or None
         request_ids = list(found or ())
@@ -132,17 +182,18 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         An object that is gone, or that this socket's permissions or ``get_queryset`` no longer let it
         see, sends nothing: never an error frame for a change (a delete event follows a deletion).
         """
-        await self._deliver_observed(action, request_ids, kwargs, None)
+        # Overrides call this through super() from mixins that do not name the whole host.
+        await self._deliver_observed(action, request_ids, kwargs, None)  # type: ignore[misc]
 
     async def _deliver_observed(
-        self, action: str, request_ids: Iterable[Any], kwargs: dict[str, Any], hidden: set[Any] | None
+        self: _InstanceHost, action: str, request_ids: Iterable[Any], kwargs: dict[str, Any], hidden: set[Any] | None
     ) -> None:
         """:meth:`deliver_observed_action`; with ``hidden`` (the primary keys this socket last found
         it may not see), an object's ``delete`` is not sent after a change took it out of sight."""
         if not request_ids:
             return
         try:
-            await self.check_permissions(action, **kwargs)  # type: ignore[attr-defined]
+            await self.check_permissions(action, **kwargs)
         except (APIException, DjangoPermissionDenied):
             return
         pk = kwargs.get("pk")
@@ -153,7 +204,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             data: Any = {"pk": pk}
             text = encode_payload(data)
             for key in request_ids:
-                await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))  # type: ignore[attr-defined]
+                await self.reply_encoded("delete", data, text, status=204, request_id=request_id_of(key))
             return
         outcome = await self._observed_outcome(pk, action)
         if hidden is not None:
@@ -162,9 +213,9 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             # Gone (its delete event follows) or no longer visible: nothing to send, never an error.
             return
         for key in request_ids:
-            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))  # type: ignore[attr-defined]
+            await self.reply_encoded(action, outcome.data, outcome.text, status=200, request_id=request_id_of(key))
 
-    async def _note_visibility(self, hidden: set[Any], pk: Any, outcome: InstanceOutcome) -> None:
+    async def _note_visibility(self: _InstanceHost, hidden: set[Any], pk: Any, outcome: InstanceOutcome) -> None:
         """Keep ``hidden`` up to date with what a change showed: an object this socket may not see
         (denied, or filtered out while it still exists) is hidden until a change shows it again."""
         if outcome.kind == InstanceOutcome.DATA:
@@ -172,26 +223,26 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
         elif outcome.kind == InstanceOutcome.DENIED or await self._instance_exists(pk):
             hidden.add(pk)
 
-    async def _instance_exists(self, pk: Any) -> bool:
+    async def _instance_exists(self: _InstanceHost, pk: Any) -> bool:
         """Whether the object is still in the table (unfiltered): once per event for every socket of
         the process, and only for an event whose object a subscriber could not read."""
-        model = getattr(type(self).handle_instance_change, "model_cls", None)
+        model: type[Model] | None = getattr(type(self).handle_instance_change, "model_cls", None)
         if model is None:
             return False
 
         async def exists() -> bool:
-            return await database_sync_to_async(model._base_manager.filter(pk=pk).exists)()  # type: ignore[no-any-return]
+            return bool(await database_sync_to_async(model._base_manager.filter(pk=pk).exists)())
 
         event = current_event.get()
         if event is None:
             return await exists()
         return await shared_result((event, "exists", model), exists)
 
-    async def _observed_outcome(self, pk: Any, action: str) -> InstanceOutcome:
+    async def _observed_outcome(self: _InstanceHost, pk: Any, action: str) -> InstanceOutcome:
         """What this socket's subscribers get for an event: computed here, or shared with the other
         sockets of this class in this process when it cannot depend on the subscriber."""
         event = current_event.get()
-        if event is None or not shares_instance_data(self):
+        if event is None or overrides(type(self), _SHARED_READER) or not shares_instance_data(self):
             return await self._compute_outcome(pk, action, shared=False)
         # A serializer that read its context (the user, the request) made a per-subscriber result.
         return await shared_result(
@@ -201,7 +252,7 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             usable=lambda outcome: not outcome.context_used,
         )
 
-    async def _compute_outcome(self, pk: Any, action: str, shared: bool) -> InstanceOutcome:
+    async def _compute_outcome(self: _InstanceHost, pk: Any, action: str, shared: bool) -> InstanceOutcome:
         try:
             if shared:
                 data, context_used = await database_sync_to_async(self._shared_instance_data)(pk=pk, action=action)
@@ -214,28 +265,29 @@ class ObserverModelInstanceMixin(ObserverConsumerMixin, RetrieveModelMixin):
             return InstanceOutcome(InstanceOutcome.DENIED)
         return InstanceOutcome(InstanceOutcome.DATA, data, encode_payload(data), context_used)
 
-    def _shared_instance_data(self, pk: Any, action: str) -> tuple[Any, bool]:
+    def _shared_instance_data(self: _InstanceHost, pk: Any, action: str) -> tuple[Any, bool]:
         """:meth:`_observed_instance_data` for a class whose defaults make it subscriber-independent;
         the serializer gets a context that is only built (and flagged) if it is read."""
         kwargs = {"pk": pk}
-        instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)  # type: ignore[attr-defined]
-        serializer_class = self.get_serializer_class(action=action, **kwargs)  # type: ignore[attr-defined]
-        context = LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))  # type: ignore[attr-defined]
+        instance = get_object_or_404(self.get_queryset(**kwargs), pk=pk)
+        serializer_class = self.get_serializer_class(action=action, **kwargs)
+        context = LazyContext(lambda: self.get_serializer_context(action=action, **kwargs))
         data = serializer_data(serializer_class(instance=instance, context=context))
         context.release()  # the data (through its serializer) is kept for other sockets: not this consumer
         return data, context.used
 
-    def _observed_instance_data(self, pk: Any, action: str) -> Any:
+    def _observed_instance_data(self: _InstanceHost, pk: Any, action: str) -> Any:
         """Read the object through ``get_queryset`` (so per-user filtering applies) and serialize it."""
         kwargs = {"pk": pk}
-        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
         instance = get_object_or_404(queryset, pk=pk)
-        self.check_object_permissions(instance, action=action, **kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})  # type: ignore[attr-defined]
+        self.check_object_permissions(instance, action=action, **kwargs)
+        serializer = self.get_serializer(instance=instance, action_kwargs={"action": action, **kwargs})
         return serializer_data(serializer)
 
-    #: The reader whose results can be shared (see :func:`.sharing.shares_instance_data`).
-    _default_instance_reader = _observed_instance_data
+
+#: The reader whose results can be shared, with the defaults of :data:`.sharing.DEFAULT_DATA_PATH`.
+_SHARED_READER = Hooks(ObserverModelInstanceMixin, "_observed_instance_data")
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from rest_framework import status
 
 from .._engine.fanout import registry
+from ..types import RequestId
 from .base_observer import logger
 from .sharing import encode_payload, shared_result
 
@@ -100,7 +101,7 @@ class LiveSubscription:
         evaluate: Evaluate,
         send: Send | None = None,
         on_step: Callable[[int, ListOutcome], None] | None = None,
-        request_id: Any = None,
+        request_id: RequestId = None,
     ) -> None:
         self.consumer = consumer
         self.cohort = cohort

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from copy import deepcopy as deepcopy
 from enum import Enum
 from functools import partial as partial
-from typing import Any
+from typing import Any, cast
 from typing import Dict as Dict  # noqa: UP035
 from typing import List as List  # noqa: UP035
 from typing import Optional as Optional
@@ -288,6 +288,9 @@ def _receivers_of(model: type[Model]) -> _ModelReceivers:
 class ModelObserver(BaseObserver):
     """Calls the decorated consumer method for committed creates, updates and deletes of ``model_cls``."""
 
+    #: The generic observer this one was bound from (see :mod:`.binding`), else ``None``.
+    generic_source: object | None = None
+
     def __init__(
         self,
         func: Callable[..., Any],
@@ -336,7 +339,7 @@ class ModelObserver(BaseObserver):
         """``app_label.modelname`` with ``_`` turned into ``.``."""
         label = self._model_label
         if label is None:
-            meta = self._model_cls._meta  # type: ignore[union-attr]
+            meta = cast(type[Model], self._model_cls)._meta
             label = self._model_label = f"{meta.app_label}.{meta.object_name}".lower().replace("_", ".")
         return label
 

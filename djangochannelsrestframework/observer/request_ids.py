@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from ..types import RequestId
 from .binding import BindsGenericObservers
 from .utils import request_id_key
 
@@ -49,12 +50,12 @@ class ObserverConsumerMixin(BindsGenericObservers):
         table = getattr(self, "_observer_group_to_request_id", None)
         self.subscribed_requests: dict[str, set[Any]] = {} if table is None else table[INSTANCE_SUBSCRIPTIONS]
 
-    def _subscribe(self, request_id: Any, groups: Iterable[str]) -> None:
+    def _subscribe(self, request_id: RequestId, groups: Iterable[str]) -> None:
         """Record that ``request_id`` watches ``groups`` (called after the socket joined them)."""
         for group in groups:
             self.subscribed_requests.setdefault(group, set()).add(request_id_key(request_id))
 
-    def _unsubscribe(self, request_id: Any) -> None:
+    def _unsubscribe(self, request_id: RequestId) -> None:
         """Forget ``request_id``; the groups nobody on this socket watches any more go through
         :meth:`_unsubscribe_groups`."""
         key = request_id_key(request_id)

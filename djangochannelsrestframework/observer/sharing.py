@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .. import codec
+from .._engine.overrides import Hooks, overrides
 from .._engine.recent import RecentCache
 from ..generics import GenericAsyncAPIConsumer
 from ..permissions import needs_object_check
+from ..types import GenericHost
 
 #: The id of the event an instance-subscription handler is delivering (``None`` outside one).
 current_event: ContextVar[str | None] = ContextVar("dcrf_observed_event", default=None)
@@ -77,27 +79,35 @@ async def shared_result(
             future.set_result(result)
 
 
-#: The defaults that make a subscriber's data independent of who it is.
-_DEFAULT_PATH = ("get_queryset", "filter_queryset", "get_object", "get_serializer", "get_serializer_class")
-_DEFAULT_PERMISSIONS = ("get_permissions", "check_object_permissions", "acheck_object_permissions")
-_shareable_classes: dict[type, bool] = {}
+#: The defaults that make a subscriber's data independent of who it is (the instance mixin, whose
+#: module imports this one, checks its own reader, ``_observed_instance_data``, the same way).
+DEFAULT_DATA_PATH = Hooks(
+    GenericAsyncAPIConsumer,
+    "get_queryset",
+    "filter_queryset",
+    "get_object",
+    "get_serializer",
+    "get_serializer_class",
+    "get_permissions",
+    "check_object_permissions",
+    "acheck_object_permissions",
+)
 
 
-def shares_instance_data(consumer: Any) -> bool:
+class SharingHost(GenericHost, Protocol):
+    """What :func:`shares_instance_data` reads on a consumer."""
+
+    filter_backends: Any
+
+    def _default_permissions(self) -> list[Any]: ...
+
+
+def shares_instance_data(consumer: SharingHost) -> bool:
     """Whether every socket of this consumer's class gets the same data for an event: the class keeps
-    the default queryset, serializer and object-permission path (no filter backends, no permission
-    with an object check) and reads the object with the default ``_observed_instance_data``.  The
-    serializer's context is checked per event (:class:`LazyContext`)."""
-    cls = type(consumer)
-    static = _shareable_classes.get(cls)
-    if static is None:
-        # The mixin names its own reader, so this module needs no import of it (it imports this one).
-        static = _shareable_classes[cls] = (
-            getattr(cls, "_observed_instance_data", None) is getattr(cls, "_default_instance_reader", False)
-            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PATH)
-            and all(getattr(cls, name, None) is getattr(GenericAsyncAPIConsumer, name) for name in _DEFAULT_PERMISSIONS)
-        )
-    if not static or consumer.filter_backends:
+    the default queryset, serializer and object-permission path (:data:`DEFAULT_DATA_PATH`), with no
+    filter backends and no permission with an object check.  The serializer's context is checked per
+    event (:class:`LazyContext`)."""
+    if overrides(type(consumer), DEFAULT_DATA_PATH) or consumer.filter_backends:
         return False
     return not any(needs_object_check(permission) for permission in consumer._default_permissions())
 
@@ -110,7 +120,7 @@ def encode_payload(data: Any) -> str | None:
         return None
 
 
-class LazyContext(dict):  # type: ignore[type-arg]
+class LazyContext(dict[str, Any]):
     """A serializer context built on first read; ``used`` tells whether the serializer read it."""
 
     def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
@@ -171,8 +181,10 @@ class LazyContext(dict):  # type: ignore[type-arg]
 
 
 __all__ = [
+    "DEFAULT_DATA_PATH",
     "InstanceOutcome",
     "LazyContext",
+    "SharingHost",
     "current_event",
     "encode_payload",
     "shared_result",

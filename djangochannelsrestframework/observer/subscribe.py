@@ -15,7 +15,7 @@ permissions and ``get_queryset`` decide, per event, whether it may see the objec
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.db.models import Model
@@ -24,6 +24,7 @@ from rest_framework.exceptions import ValidationError
 
 from .._engine.logs import subscribing_for
 from ..decorators import action
+from ..types import GenericHost, Message, RequestId
 from .generics import ObserverModelInstanceMixin, _GenericModelObserver
 from .model_observer import ModelObserver
 from .request_ids import EVENT_SUBSCRIPTIONS, event_kind, request_id_table
@@ -52,13 +53,21 @@ def _subscription_groups(self: Any, pk: Any = None, **kwargs: Any) -> Iterator[s
 
 
 async def _subscribed_change(
-    self: Any, message: dict[str, Any], action: str = "", group: Any = None, event: Any = None, **kwargs: Any
+    self: Any, message: Message, action: str = "", group: Any = None, event: Any = None, **kwargs: Any
 ) -> None:
     token = current_event.set(event if isinstance(event, str) else None)
     try:
         await self.handle_subscribed_action(action=action, group=group, event=event, **dict(message))
     finally:
         current_event.reset(token)
+
+
+class _SubscribeHost(GenericHost, Protocol):
+    """What :meth:`SubscribeModelMixin.subscribe` calls on its consumer."""
+
+    def _event_action(self, data: Any) -> str: ...
+
+    def _subscribe_observer(self) -> ModelObserver: ...
 
 
 class SubscribeModelMixin(ObserverModelInstanceMixin):
@@ -102,13 +111,13 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
 
     @action()
     async def subscribe(
-        self, data: Any = None, pk: Any = None, request_id: Any = None, **kwargs: Any
+        self: _SubscribeHost, data: Any = None, pk: Any = None, request_id: RequestId = None, **kwargs: Any
     ) -> tuple[dict[str, str], int]:
         """Subscribe ``request_id`` to one kind of event (``data.action``), of every object or of ``pk``."""
         event_action = self._event_action(data)
         if pk is not None:
             # Only an object this socket may see can be watched (404 / 403 otherwise).
-            await database_sync_to_async(self.get_object)(pk=pk, **kwargs)  # type: ignore[attr-defined]
+            await database_sync_to_async(self.get_object)(pk=pk, **kwargs)
         with subscribing_for(request_id):
             groups = await self._subscribe_observer().subscribe(self, pk=pk)
         subscribed = request_id_table(self)[event_kind(event_action)]
@@ -118,7 +127,7 @@ class SubscribeModelMixin(ObserverModelInstanceMixin):
 
     @action()
     async def unsubscribe(
-        self, data: Any = None, pk: Any = None, request_id: Any = None, **kwargs: Any
+        self, data: Any = None, pk: Any = None, request_id: RequestId = None, **kwargs: Any
     ) -> tuple[dict[str, Any], int]:
         """Stop ``request_id``'s subscriptions (of ``data.action`` and ``pk`` only, when given)."""
         event_action = self._event_action(data) if data is not None else None

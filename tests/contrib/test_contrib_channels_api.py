@@ -494,3 +494,26 @@ def test_a_style_attribute_takes_one_of_two_values() -> None:
         "test_a_style_attribute_takes_one_of_two_values.<locals>.Misspelt.subscription_events must be "
         '"channels_api", "standard" or None, not \'standart\'.'
     )
+
+
+class PatchedCheckBinding(ResourceBinding):
+    model = Question
+    stream = "patched-check"
+    serializer_class = QuestionSerializer
+
+
+async def test_has_permission_patched_onto_a_binding_after_it_served_is_used() -> None:
+    # channels-api's own suite patches has_permission onto a binding class between tests.
+    from unittest import mock
+
+    from djangochannelsrestframework.contrib.channels_api import WebsocketDemultiplexer
+
+    app = WebsocketDemultiplexer.for_bindings(PatchedCheckBinding)
+    communicator = await opened(app)
+    assert await ask(communicator, "patched-check", {"action": "list"}) == framed("patched-check", reply("list", []))
+    with mock.patch.object(PatchedCheckBinding, "has_permission", mock.Mock(return_value=False)):
+        assert await ask(communicator, "patched-check", {"action": "list"}) == framed(
+            "patched-check", reply("list", status=401, errors=["Permission Denied"])
+        )
+    assert await ask(communicator, "patched-check", {"action": "list"}) == framed("patched-check", reply("list", []))
+    await communicator.disconnect()

@@ -25,7 +25,7 @@ import contextvars
 import functools
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +40,7 @@ from ...generics import GenericAsyncAPIConsumer
 from ...observer.sharing import current_event
 from ...observer.subscribe import SubscribeModelMixin
 from ...permissions import instantiate_permission
+from ...types import GenericHost, RequestId
 from .permissions import AllowAny, BasePermission, message_pk
 from .settings import CHANNELS_API_STYLE, STANDARD_STYLE, channels_api_setting, import_class
 
@@ -169,6 +170,8 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
         return [permission for permission in self._binding_permissions() if not isinstance(permission, BasePermission)]
 
     def _checks_has_permission(self) -> bool:
+        # Not overrides(): that answers once per class, and channels-api's users (its own suite too)
+        # patch has_permission onto a binding class in tests, after it served.  One getattr per action.
         if getattr(type(self), "has_permission", None) is not ResourceBindingBase.has_permission:
             return True
         return any(
@@ -196,7 +199,7 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
                 raise
             raise PermissionDeniedReply() from None
 
-    async def handle_exception(self, exc: Exception, action: str | None, request_id: Any) -> None:
+    async def handle_exception(self, exc: Exception, action: str | None, request_id: RequestId) -> None:
         if (
             type(exc) is MethodNotAllowed
             and action not in self.available_actions
@@ -227,12 +230,34 @@ class ResourceBindingBase(GenericAsyncAPIConsumer):
         return self.get_object(pk)
 
 
+class _Resource(GenericHost, Protocol):
+    """What the resource mixins call on their binding (:class:`ResourceBindingBase`)."""
+
+    def get_object(self, pk: Any = None, **kwargs: Any) -> Model: ...
+
+
+class _Creating(_Resource, Protocol):
+    def perform_create(self, serializer: Any) -> None: ...
+
+
+class _Updating(_Resource, Protocol):
+    def perform_update(self, serializer: Any) -> None: ...
+
+
+class _Patching(_Resource, Protocol):
+    def perform_patch(self, serializer: Any) -> None: ...
+
+
+class _Deleting(_Resource, Protocol):
+    def perform_delete(self, instance: Model) -> None: ...
+
+
 class CreateResourceMixin:
     """``{"action": "create", "data": {...}}`` -> 201 with the serialized object."""
 
     @action()
-    def create(self, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        serializer = self.get_serializer(data=data, action_kwargs=kwargs)  # type: ignore[attr-defined]
+    def create(self: _Creating, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        serializer = self.get_serializer(data=data, action_kwargs=kwargs)
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
         return serializer.data, status.HTTP_201_CREATED
@@ -245,17 +270,17 @@ class RetrieveResourceMixin:
     """``{"action": "retrieve", "pk": 1}`` -> the serialized object."""
 
     @action()
-    def retrieve(self, pk: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        instance = self.get_object(pk, **kwargs)  # type: ignore[attr-defined]
-        return self.get_serializer(instance=instance, action_kwargs=kwargs).data, status.HTTP_200_OK  # type: ignore[attr-defined]
+    def retrieve(self: _Resource, pk: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        instance = self.get_object(pk, **kwargs)
+        return self.get_serializer(instance=instance, action_kwargs=kwargs).data, status.HTTP_200_OK
 
 
 class ListResourceMixin:
     """``{"action": "list", "data": {"page": 2}}`` -> one page of serialized objects (a plain list)."""
 
     @action()
-    def list(self, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)  # type: ignore[attr-defined]
+    def list(self: _Resource, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        queryset = self.filter_queryset(self.get_queryset(**kwargs), **kwargs)
         if not queryset.ordered:
             queryset = queryset.order_by("pk")  # pages of an unordered queryset may overlap
         page_number = data.get("page", 1) if isinstance(data, dict) else 1
@@ -264,7 +289,7 @@ class ListResourceMixin:
             page = paginator.page(page_number)
         except InvalidPage as exc:
             raise NotFound(str(exc)) from None
-        serializer = self.get_serializer(instance=page.object_list, many=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+        serializer = self.get_serializer(instance=page.object_list, many=True, action_kwargs=kwargs)
         return serializer.data, status.HTTP_200_OK
 
 
@@ -272,9 +297,9 @@ class UpdateResourceMixin:
     """``{"action": "update", "pk": 1, "data": {...}}`` -> the updated object."""
 
     @action()
-    def update(self, pk: Any = None, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        instance = self.get_object(pk, **kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance=instance, data=data, action_kwargs=kwargs)  # type: ignore[attr-defined]
+    def update(self: _Updating, pk: Any = None, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        instance = self.get_object(pk, **kwargs)
+        serializer = self.get_serializer(instance=instance, data=data, action_kwargs=kwargs)
         serializer.is_valid(raise_exception=True)
         self.perform_update(serializer)
         return serializer.data, status.HTTP_200_OK
@@ -287,9 +312,9 @@ class PatchResourceMixin:
     """``{"action": "patch", "pk": 1, "data": {...}}`` -> the object with only the given fields changed."""
 
     @action()
-    def patch(self, pk: Any = None, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        instance = self.get_object(pk, **kwargs)  # type: ignore[attr-defined]
-        serializer = self.get_serializer(instance=instance, data=data, partial=True, action_kwargs=kwargs)  # type: ignore[attr-defined]
+    def patch(self: _Patching, pk: Any = None, data: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        instance = self.get_object(pk, **kwargs)
+        serializer = self.get_serializer(instance=instance, data=data, partial=True, action_kwargs=kwargs)
         serializer.is_valid(raise_exception=True)
         self.perform_patch(serializer)
         return serializer.data, status.HTTP_200_OK
@@ -302,8 +327,8 @@ class DeleteResourceMixin:
     """``{"action": "delete", "pk": 1}`` -> ``{}`` with 200."""
 
     @action()
-    def delete(self, pk: Any = None, **kwargs: Any) -> tuple[Any, int]:
-        instance = self.get_object(pk, **kwargs)  # type: ignore[attr-defined]
+    def delete(self: _Deleting, pk: Any = None, **kwargs: Any) -> tuple[Any, int]:
+        instance = self.get_object(pk, **kwargs)
         self.perform_delete(instance)
         return {}, status.HTTP_200_OK
 
@@ -357,7 +382,7 @@ class SubscribeResourceMixin(SubscribeModelMixin):
             _event_pk.reset(token)
 
     async def reply_encoded(
-        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: Any = None
+        self, action: str | None, data: Any, data_text: str | None, status: int = 200, request_id: RequestId = None
     ) -> None:
         """During an event's delivery, send channels-api's event frame instead of a reply."""
         pk = _event_pk.get(_NO_EVENT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...permissions import BasePermission as ConsumerPermission
+from ...types import Scope
 
 
 class BasePermission:
@@ -40,7 +41,7 @@ class ChannelsAPIPermission(ConsumerPermission):
     def __init__(self, permission: BasePermission) -> None:
         self.permission = permission
 
-    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+    async def has_permission(self, scope: Scope, consumer: Any, action: str, **kwargs: Any) -> bool:
         return bool(self.permission.has_permission(scope.get("user"), action, message_pk(kwargs)))
 
 

@@ -33,6 +33,7 @@ from ...observer.live import ListFrame, ListOutcome, LiveSubscription, LiveTable
 from ...observer.model_observer import json_pk
 from ...observer.sharing import encode_payload
 from ...settings import api_settings
+from ...types import Message, RequestId, Scope
 from . import CREATED, DELETED, UPDATED
 from .decorators import Subscribable, registrations
 from .engine import changed_pks, observer_for, outcome_of, params_key
@@ -104,7 +105,7 @@ class _RealtimeSpec:
         if self.lookups is not None and isinstance(outcome, _RealtimeOutcome):
             self.lookups.update(outcome.lookups)
 
-    def view(self, scope: dict[str, Any]) -> Any:
+    def view(self, scope: Scope) -> Any:
         view = self.view_cls.from_scope(self.action, scope, self.view_kwargs, self.query_params)
         if self.action == "retrieve":
             view.kwargs.setdefault(view.lookup_url_kwarg or view.lookup_field, self.lookup_by)
@@ -218,7 +219,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
             return
         await self.accept()
 
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+    async def websocket_disconnect(self, message: Message) -> None:
         self.realtime_subscriptions.clear()
         self.legacy_subscriptions.clear()
         self._legacy_counts.clear()
@@ -236,7 +237,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     # -- receiving -------------------------------------------------------------------------------
 
-    async def send_error(self, request_id: Any, code: int, message: str) -> None:
+    async def send_error(self, request_id: RequestId, code: int, message: str) -> None:
         """Send ``{"type": "error", "id", "code", "message"}``."""
         await self.send_json({"type": "error", "id": request_id, "code": code, "message": message})
 
@@ -276,7 +277,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     # -- 0.7 -------------------------------------------------------------------------------------
 
-    async def _realtime_message(self, request_id: Any, content: dict[str, Any]) -> None:
+    async def _realtime_message(self, request_id: RequestId, content: dict[str, Any]) -> None:
         if request_id is None:
             raise SubscriptionError(400, "No `id` specified.")
         message_type = content.get("type")
@@ -290,7 +291,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         else:
             raise SubscriptionError(400, f"unknown message type `{message_type}`.")
 
-    async def _realtime_subscribe(self, request_id: Any, content: dict[str, Any]) -> None:
+    async def _realtime_subscribe(self, request_id: RequestId, content: dict[str, Any]) -> None:
         label = content.get("model")
         if label is None:
             raise SubscriptionError(400, "No model specified.")
@@ -370,7 +371,9 @@ class SubscriptionConsumer(AsyncAPIConsumer):
         lookups = {} if spec.lookups is None else {json_pk(i.pk): getattr(i, spec.lookup_field) for i in visible}
         return [_RealtimeOutcome(outcome_of(pks, visible, data, encoder(spec.renderer)), lookups)]
 
-    async def _realtime_send(self, request_id: Any, spec: _RealtimeSpec, index: int, frames: list[ListFrame]) -> None:
+    async def _realtime_send(
+        self, request_id: RequestId, spec: _RealtimeSpec, index: int, frames: list[ListFrame]
+    ) -> None:
         for frame in frames:
             if frame.action == "delete":
                 pk = frame.data["pk"]
@@ -497,7 +500,7 @@ class SubscriptionConsumer(AsyncAPIConsumer):
 
     # -- delivery --------------------------------------------------------------------------------
 
-    async def rest_live_changes(self, message: dict[str, Any]) -> None:
+    async def rest_live_changes(self, message: Message) -> None:
         """A committed batch of one observed model: send each subscription its events."""
         group = message.get("group")
         if group is None:

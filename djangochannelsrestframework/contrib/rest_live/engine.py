@@ -21,9 +21,10 @@ from ...observer.binding import GenericModelObserver, shared_observer
 from ...observer.live import ListOutcome
 from ...observer.model_observer import ModelObserver, json_pk
 from ...observer.sharing import encode_payload
+from ...types import Message
 
 
-async def rest_live_changes(consumer: Any, message: dict[str, Any], **kwargs: Any) -> None:
+async def rest_live_changes(consumer: Any, message: Message, **kwargs: Any) -> None:
     """Names the channel-layer message type (``rest.live.changes``); consumers handle it themselves."""
 
 
@@ -40,7 +41,7 @@ def params_key(*values: Any) -> str:
     return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def changed_pks(message: dict[str, Any]) -> list[Any]:
+def changed_pks(message: Message) -> list[Any]:
     """The distinct primary keys of a batch message, in the order they first changed."""
     body = message.get("body") or {}
     return list(dict.fromkeys(change[0] for change in body.get("changes", ())))

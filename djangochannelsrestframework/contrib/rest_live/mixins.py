@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from rest_framework.generics import GenericAPIView
 
 from ...scope_utils import request_from_scope
+from ...types import Scope
 from .engine import observer_for
 
 
@@ -55,7 +56,7 @@ class RealtimeMixin:
 
     @classmethod
     def from_scope(
-        cls, viewset_action: str, scope: dict[str, Any], view_kwargs: dict[str, Any], query_params: dict[str, Any]
+        cls, viewset_action: str, scope: Scope, view_kwargs: dict[str, Any], query_params: dict[str, Any]
     ) -> Any:
         """The view as a GET request of the websocket's handshake would set it up, with
         ``view_kwargs`` as URL keyword arguments and ``query_params`` as the query string."""

@@ -20,6 +20,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import HttpRequest
 
+from ...types import Message, Scope
+
 T = TypeVar("T")
 
 
@@ -46,7 +48,7 @@ class APICommunicator(ApplicationCommunicator):
         if not isinstance(path, str):
             raise TypeError(f"Expected str, got {type(path)}")
         parsed = urlparse(path)
-        scope: dict[str, Any] = {
+        scope: Scope = {
             "type": "websocket",
             "asgi": {"version": "3.0"},
             "scheme": "ws",
@@ -63,7 +65,7 @@ class APICommunicator(ApplicationCommunicator):
         #: The headers of the accept message, once connected.
         self.response_headers: list[tuple[bytes, bytes]] | None = None
 
-    async def send_input(self, message: dict[str, Any]) -> None:
+    async def send_input(self, message: Message) -> None:
         with mock.patch("channels.db.close_old_connections", _keep_connections):
             await super().send_input(message)  # type: ignore[no-untyped-call]
 
