@@ -107,7 +107,9 @@ async def test_closed_consumers_are_freed_after_shared_payloads_in_memory_layer(
         await communicator.disconnect()
     del sockets, communicator
     assert len(made) == 4
-    assert alive() == 0
+    # The fan-out's loop over the group's sockets may still hold the last one for a moment after
+    # its event was sent (seen with Channels 4.1): freed within 0.1 s, so a leak is what fails here.
+    assert await alive_within(2.0) == 0
 
 
 @pytest.mark.django_db(transaction=True)
