@@ -32,7 +32,7 @@ from ._engine.housekeeping import DEFAULT_INTERVAL, housekeeping
 from ._engine.layer_resilience import note_layer_failure, resilient_receive
 from ._engine.logs import debug_clock, debug_enabled, log_action, log_connection, log_refusal, warn_invalid_result
 from ._engine.observer_groups import is_observer_group
-from ._engine.overrides import Hooks, overrides
+from ._engine.overrides import Hooks, forget, overrides
 from ._engine.send_guard import guarded_send
 from ._engine.user_recheck import recheck_user
 from .exceptions import (
@@ -86,6 +86,16 @@ class APIConsumerMetaclass(type):
     """
 
     __module__ = "djangochannelsrestframework.consumers"
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        # A method set on a consumer class after it served (a test's mock.patch.object) must not be
+        # skipped by a fast path that read the class before.
+        super().__setattr__(name, value)
+        forget(cls)
+
+    def __delattr__(cls, name: str) -> None:
+        super().__delattr__(name)
+        forget(cls)
 
     def __new__(mcs, name: str, bases: tuple[type, ...], body: dict[str, Any], **kwargs: Any) -> APIConsumerMetaclass:
         if "__module__" not in body:

@@ -9,26 +9,33 @@ those methods once, as a :class:`Hooks` made at import time, and ask :func:`over
     if not overrides(type(self), _SENDING):
         ...  # the fast path
 
-A class keeps a hook when every definition of it along its MRO is the base's: a method of the base
-that calls ``super()`` then also reaches only the base's code, so a mixin placed anywhere counts.
+A class keeps a hook when every definition of it along its MRO is the base's as it was when the
+:class:`Hooks` was made: a method of the base that calls ``super()`` then also reaches only the base's
+code, so a mixin placed anywhere counts, and so does a test's ``mock.patch`` of the base itself.
+
+Answers are cached per class.  Consumer classes forget theirs when a method is set or deleted on them
+(``APIConsumerMetaclass`` calls :func:`forget`), so patching a consumer in a test after it served
+takes effect; for other classes, patch before their first use.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-__all__ = ["Hooks", "overrides"]
+__all__ = ["Hooks", "forget", "overrides"]
 
 
 class Hooks:
     """Methods of ``base`` that a fast path does the work of.  Equal arguments give the same object,
     so a rarely run check may make one inline; hot paths keep theirs in a module constant."""
 
-    __slots__ = ("base", "names")
+    __slots__ = ("base", "names", "originals")
     _made: ClassVar[dict[tuple[type, tuple[str, ...]], Hooks]] = {}
 
     base: type
     names: tuple[str, ...]
+    #: Per name, its definitions along ``base``'s MRO when this was made (before any test patches).
+    originals: tuple[list[object], ...]
 
     def __new__(cls, base: type, *names: str) -> Hooks:
         made = cls._made.get((base, names))
@@ -36,6 +43,7 @@ class Hooks:
             made = cls._made[base, names] = super().__new__(cls)
             made.base = base
             made.names = names
+            made.originals = tuple(_definitions(base, name) for name in names)
         return made
 
     def __repr__(self) -> str:
@@ -65,8 +73,16 @@ def _answer(cls: type, hooks: Hooks) -> bool:
         if len(_answers) >= _MAX_CLASSES:
             _answers.clear()
         answers = _answers[cls] = {}
-    answer = answers[hooks] = any(_definitions(cls, name) != _definitions(hooks.base, name) for name in hooks.names)
+    answer = answers[hooks] = any(
+        _definitions(cls, name) != original for name, original in zip(hooks.names, hooks.originals, strict=True)
+    )
     return answer
+
+
+def forget(cls: type) -> None:
+    """Drop the answers of ``cls`` and its subclasses: a method was set on or deleted from it."""
+    for known in [known for known in _answers if issubclass(known, cls)]:
+        del _answers[known]
 
 
 def _definitions(cls: type, name: str) -> list[object]:

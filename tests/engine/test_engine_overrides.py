@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from djangochannelsrestframework._engine.overrides import Hooks, overrides
+from typing import Any
+from unittest import mock
+
+from channels.testing import WebsocketCommunicator
+
+from djangochannelsrestframework import permissions
+from djangochannelsrestframework._engine.overrides import Hooks, forget, overrides
+from djangochannelsrestframework.consumers import AsyncAPIConsumer
+from djangochannelsrestframework.decorators import action
+from tests.support.envelope import connect, reply
 
 
 class Base:
@@ -61,3 +70,49 @@ def test_a_definition_anywhere_in_the_mro_counts() -> None:
 def test_equal_hooks_are_the_same_object() -> None:
     assert Hooks(Base, "hook", "encode") is Hooks(Base, "hook", "encode")
     assert Hooks(Base, "encode", "hook") is not Hooks(Base, "hook", "encode")
+
+
+def test_a_patched_base_counts_as_overridden() -> None:
+    hooks = Hooks(Base, "hook")
+    assert not overrides(Kept, hooks)
+    original = Base.hook
+    try:
+        Base.hook = lambda self: "patched"  # type: ignore[method-assign]
+        forget(Base)
+        assert overrides(Kept, hooks)
+    finally:
+        Base.hook = original  # type: ignore[method-assign]
+        forget(Base)
+    assert not overrides(Kept, hooks)
+
+
+class Refuses(permissions.BasePermission):
+    async def has_permission(self, scope: dict[str, Any], consumer: Any, action: str, **kwargs: Any) -> bool:
+        return False
+
+
+class OpenConsumer(AsyncAPIConsumer):
+    permission_classes = [permissions.AllowAny]
+
+    @action()
+    async def ping(self, **kwargs: Any) -> tuple[dict[str, str], int]:
+        return {"pong": "yes"}, 200
+
+
+async def ping(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    await communicator.send_json_to({"action": "ping", "request_id": 1})
+    reply_frame: dict[str, Any] = await communicator.receive_json_from()
+    return reply_frame
+
+
+async def test_patching_a_consumer_after_it_served_takes_effect() -> None:
+    # The permission fast path has read OpenConsumer once it served; a test that then patches
+    # get_permissions (as DCRF users do) must still be obeyed, and the patch's end as well.
+    communicator = await connect(OpenConsumer)
+    assert await ping(communicator) == reply("ping", {"pong": "yes"}, request_id=1)
+    with mock.patch.object(OpenConsumer, "get_permissions", return_value=[Refuses()]):
+        assert await ping(communicator) == reply(
+            "ping", errors=["You do not have permission to perform this action."], status=403, request_id=1
+        )
+    assert await ping(communicator) == reply("ping", {"pong": "yes"}, request_id=1)
+    await communicator.disconnect()
