@@ -88,6 +88,9 @@ _RETURNED_AS_IS: dict[Any, type] = {
 }
 #: Plans by serializer class, and by ``(class, "nested")`` for one nested in another.
 _plans: dict[type | tuple[type, str], tuple[_Entry, ...] | None] = {}
+#: Serializer classes made on the fly (one per request) are held at most until this many plans
+#: exist; then every plan is dropped and rebuilt on demand (once per class, a template instance).
+_MAX_PLANS = 1024
 
 
 def _forget_plans(**kwargs: Any) -> None:
@@ -210,6 +213,8 @@ def _plannable(serializer: Any) -> bool:
 
 def serializer_data(serializer: Any) -> Any:
     """``serializer.data``, computed with the class's shared fields when that gives the same result."""
+    if len(_plans) >= _MAX_PLANS:  # here, between plans: never under a plan being built
+        _plans.clear()
     kind = type(serializer)
     if kind is serializers.ListSerializer:
         child = serializer.child

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import gc
+import weakref
 
 import pytest
 from django.contrib.auth.models import User
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from djangochannelsrestframework import codec
-from djangochannelsrestframework._engine.serializer_plans import _plan, serializer_data
+from djangochannelsrestframework._engine.serializer_plans import _MAX_PLANS, _plan, _plans, serializer_data
 from tests.support.app.models import Item
 
 
@@ -301,3 +303,18 @@ def test_decimal_setting_changes_apply(settings):
     assert same_bytes(AllFields, sample)["price"] == "1.50"
     settings.REST_FRAMEWORK = {"COERCE_DECIMAL_TO_STRING": False}
     assert same_bytes(AllFields, sample)["price"] == decimal.Decimal("1.50")
+
+
+def test_serializer_classes_made_per_call_are_not_kept() -> None:
+    # A project that builds its serializer class per request must not grow the plan cache forever.
+    item = Item(pk=1, name="made", value=3)
+    first: weakref.ref[type] | None = None
+    for number in range(_MAX_PLANS + 10):
+        made = type(f"Made{number}", (ItemSerializer,), {"__module__": __name__})
+        assert serializer_data(made(item)) == {"id": 1, "name": "made", "value": 3}
+        if first is None:
+            first = weakref.ref(made)
+        del made
+    gc.collect()
+    assert len(_plans) <= _MAX_PLANS
+    assert first is not None and first() is None
